@@ -1,0 +1,91 @@
+#include "alloc.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+
+namespace tl {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr size_t kMaxCached = size_t{2} << 30;  // beyond this, freed blocks go back to the system
+
+size_t round_size(size_t n) {
+  if (n < 4096) return (n + kAlign - 1) / kAlign * kAlign;
+  return (n + 4095) / 4096 * 4096;
+}
+
+struct Cache {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;
+  AllocStats stats;
+};
+
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+
+}  // namespace
+
+void* host_alloc(size_t n, size_t* actual) {
+  size_t want = round_size(n == 0 ? 1 : n);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> g(c.mu);
+    // Reuse a cached block that is not more than twice the request.
+    auto it = c.free_blocks.lower_bound(want);
+    if (it != c.free_blocks.end() && it->first <= 2 * want) {
+      void* p = it->second;
+      *actual = it->first;
+      c.stats.cached -= it->first;
+      c.free_blocks.erase(it);
+      c.stats.allocated += *actual;
+      if (c.stats.allocated > c.stats.peak_allocated) c.stats.peak_allocated = c.stats.allocated;
+      ++c.stats.cache_hits;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(kAlign, want);
+  if (p == nullptr) {
+    host_empty_cache();
+    p = std::aligned_alloc(kAlign, want);
+    if (p == nullptr) throw std::bad_alloc();
+  }
+  std::lock_guard<std::mutex> g(c.mu);
+  *actual = want;
+  c.stats.allocated += want;
+  if (c.stats.allocated > c.stats.peak_allocated) c.stats.peak_allocated = c.stats.allocated;
+  ++c.stats.system_allocs;
+  return p;
+}
+
+void host_free(void* p, size_t actual) {
+  if (p == nullptr) return;
+  Cache& c = cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  c.stats.allocated -= actual;
+  if (c.stats.cached + actual > kMaxCached) {
+    std::free(p);
+    return;
+  }
+  c.free_blocks.emplace(actual, p);
+  c.stats.cached += actual;
+}
+
+void host_empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  for (auto& kv : c.free_blocks) std::free(kv.second);
+  c.free_blocks.clear();
+  c.stats.cached = 0;
+}
+
+AllocStats host_stats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  return c.stats;
+}
+
+}  // namespace tl
