@@ -54,9 +54,12 @@ struct Iter {
 };
 
 // Reads [ndim, shape...] then N x [offset, strides...] from meta and checks each
-// operand against its buffer. elsizes[k] is operand k's element size.
+// operand against its buffer. elsizes[k] is operand k's element size. Operands
+// whose bit is set in scalar_mask are JS scalars: their layout is consumed and
+// replaced by stride 0 over the scalar's bytes.
 template <int N>
-Iter<N> read_iter(Napi::Env env, MetaReader& m, const Buffer* bufs, const size_t* elsizes) {
+Iter<N> read_iter(Napi::Env env, MetaReader& m, const Buffer* bufs, const size_t* elsizes,
+                  unsigned scalar_mask = 0) {
   Iter<N> it;
   it.ndim = static_cast<int>(m.i());
   if (it.ndim < 0 || it.ndim > kMaxDims) fail(env, "at most 16 dimensions are supported");
@@ -65,6 +68,11 @@ Iter<N> read_iter(Napi::Env env, MetaReader& m, const Buffer* bufs, const size_t
     int64_t off = m.i();
     int64_t st[kMaxDims];
     for (int d = 0; d < it.ndim; ++d) st[d] = m.i();
+    if (scalar_mask & (1u << k)) {
+      it.data[k] = bufs[k].data;
+      for (int d = 0; d < it.ndim; ++d) it.strides[k][d] = 0;
+      continue;
+    }
     View v = make_view(env, bufs[k], elsizes[k], it.ndim, it.shape, off, st, "operand");
     it.data[k] = v.data;
     for (int d = 0; d < it.ndim; ++d) it.strides[k][d] = v.strides[d];

@@ -1,0 +1,21 @@
+// Element conversion with PyTorch's rules: to bool is "!= 0"; float to a
+// narrower integer goes through int64 so out-of-range values wrap instead of
+// being undefined behaviour for uint8.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+namespace tl {
+
+template <class To, class From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && sizeof(To) < 8) {
+    return static_cast<To>(static_cast<int64_t>(v));
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+}  // namespace tl

@@ -1,0 +1,191 @@
+/**
+ * Copies and casts: copy_, contiguous, clone, to, and the dtype shorthands.
+ * All of them go through the native `copy` entry point.
+ */
+import { DType, DTYPE_CODES, checkDtype } from "../dtype";
+import { Device, DeviceLike, device as toDevice } from "../device";
+import { backendFor, commonDevice } from "../dispatch";
+import { writeIter } from "../iter";
+import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
+import { Tensor } from "../tensor";
+
+/** @internal raw copy with broadcasting and casting (no checks beyond shape) */
+export function copyInto(dst: Tensor, src: Tensor): void {
+  const buf = dst._live(), sbuf = src._live();
+  writeIter(dst._shape, [dst, src]);
+  backendFor(dst.device).copy(DTYPE_CODES[dst.dtype], DTYPE_CODES[src.dtype], buf, sbuf);
+}
+
+/** @internal throws if writing into t would write one memory location twice */
+export function checkNoInternalOverlap(t: Tensor): void {
+  for (let i = 0; i < t._shape.length; i++) {
+    if (t._strides[i] === 0 && t._shape[i] > 1)
+      throw new Error(
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
+      );
+  }
+}
+
+/** @internal marks an in-place write (autograd's version counter) */
+export function bumpVersion(t: Tensor): void {
+  t._version.value++;
+}
+
+/** @internal cast (or return unchanged) */
+export function toDtype(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = Tensor._empty(t._shape.slice(), dtype, t.device);
+  copyInto(out, t);
+  return out;
+}
+
+/** Options of {@link Tensor.to}. */
+export interface ToOptions {
+  dtype?: DType;
+  device?: DeviceLike;
+  copy?: boolean;
+  nonBlocking?: boolean;
+}
+
+declare module "../tensor" {
+  interface Tensor {
+    /**
+     * Copies src into this tensor in place (broadcasting src, casting its dtype).
+     * @example const y = torch.zeros(2, 3); y.copy_(torch.tensor([1, 2, 3]));
+     */
+    copy_(src: Tensor | number | boolean): this;
+    /**
+     * This tensor if already contiguous, else a contiguous copy.
+     * @example x.t().contiguous().isContiguous() // true
+     */
+    contiguous(): Tensor;
+    /**
+     * A copy with its own storage.
+     * @example const y = x.clone();
+     */
+    clone(): Tensor;
+    /**
+     * Converts dtype and/or device; returns this tensor when nothing changes
+     * (unless `copy`).
+     * @example x.to(torch.float64); x.to("cpu"); x.to({ dtype: torch.int32 });
+     */
+    to(target: DType | DeviceLike | Tensor | ToOptions, options?: ToOptions): Tensor;
+    /** @example x.float() // same as x.to(torch.float32) */
+    float(): Tensor;
+    /** @example x.double() // same as x.to(torch.float64) */
+    double(): Tensor;
+    /** @example x.int() // same as x.to(torch.int32) */
+    int(): Tensor;
+    /** @example x.long() // same as x.to(torch.int64) */
+    long(): Tensor;
+    /** @example x.byte() // same as x.to(torch.uint8) */
+    byte(): Tensor;
+    /** @example x.bool() // same as x.to(torch.bool) */
+    bool(): Tensor;
+    /**
+     * The dtype name with no argument, or a cast with one (`Tensor.type`).
+     * @example torch.zeros(1).type() // "torch.FloatTensor"
+     */
+    type(): string;
+    type(dtype: DType): Tensor;
+    /**
+     * Copy to the CPU (this tensor if already there).
+     * @example const host = x.cpu();
+     */
+    cpu(): Tensor;
+    /**
+     * A view that shares storage but is not tracked by autograd.
+     * @example const d = x.detach();
+     */
+    detach(): Tensor;
+  }
+}
+
+const LEGACY_NAMES: Record<DType, string> = {
+  float32: "FloatTensor", float64: "DoubleTensor", int32: "IntTensor", int64: "LongTensor", uint8: "ByteTensor", bool: "BoolTensor",
+};
+
+Tensor.prototype.copy_ = function (this: Tensor, src: Tensor | number | boolean): Tensor {
+  if (!(src instanceof Tensor)) {
+    if (typeof src !== "number" && typeof src !== "boolean")
+      throw new TypeError(`copy_(): argument 'src' must be a Tensor, not ${typeof src}`);
+    this._live();
+    checkNoInternalOverlap(this);
+    writeIter(this._shape, [this]);
+    backendFor(this.device).fill(DTYPE_CODES[this.dtype], this._live(), Number(src));
+    bumpVersion(this);
+    return this;
+  }
+  commonDevice([this, src]);
+  const shape = broadcastShapes(this._shape, src._shape);
+  if (!shapeEquals(shape, this._shape))
+    throw new Error(`output with shape ${fmtShape(this._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  checkNoInternalOverlap(this);
+  copyInto(this, src);
+  bumpVersion(this);
+  return this;
+};
+
+Tensor.prototype.contiguous = function (this: Tensor): Tensor {
+  if (this.isContiguous()) {
+    this._live();
+    return this;
+  }
+  return this.clone();
+};
+
+Tensor.prototype.clone = function (this: Tensor): Tensor {
+  const out = Tensor._empty(this._shape.slice(), this.dtype, this.device);
+  copyInto(out, this);
+  return out;
+};
+
+function resolveTo(target: DType | DeviceLike | Tensor | ToOptions, options?: ToOptions): { dtype?: DType; device?: Device; copy: boolean } {
+  let dtype: DType | undefined, dev: Device | undefined;
+  let copy = options?.copy ?? false;
+  if (target instanceof Tensor) {
+    dtype = target.dtype;
+    dev = target.device;
+  } else if (target instanceof Device) {
+    dev = target;
+  } else if (typeof target === "string") {
+    if (/^(cpu|cuda)(:\d+)?$/.test(target)) dev = toDevice(target);
+    else dtype = checkDtype(target);
+  } else if (typeof target === "object" && target !== null) {
+    if (target.dtype !== undefined) dtype = checkDtype(target.dtype);
+    if (target.device !== undefined) dev = toDevice(target.device);
+    copy = target.copy ?? copy;
+  } else {
+    throw new TypeError(`to(): expected a dtype, a device, a tensor or an options object, got ${String(target)}`);
+  }
+  if (options?.dtype !== undefined) dtype = checkDtype(options.dtype);
+  if (options?.device !== undefined) dev = toDevice(options.device);
+  return { dtype, device: dev, copy };
+}
+
+Tensor.prototype.to = function (this: Tensor, target: DType | DeviceLike | Tensor | ToOptions, options?: ToOptions): Tensor {
+  const r = resolveTo(target, options);
+  this._live();
+  const dtype = r.dtype ?? this.dtype;
+  const dev = r.device ?? this.device;
+  if (!dev.equals(this.device)) backendFor(dev);  // throws for an unavailable device
+  if (dtype === this.dtype && !r.copy) return this;
+  const out = Tensor._empty(this._shape.slice(), dtype, dev);
+  copyInto(out, this);
+  return out;
+};
+
+Tensor.prototype.float = function (this: Tensor) { return this.to("float32"); };
+Tensor.prototype.double = function (this: Tensor) { return this.to("float64"); };
+Tensor.prototype.int = function (this: Tensor) { return this.to("int32"); };
+Tensor.prototype.long = function (this: Tensor) { return this.to("int64"); };
+Tensor.prototype.byte = function (this: Tensor) { return this.to("uint8"); };
+Tensor.prototype.bool = function (this: Tensor) { return this.to("bool"); };
+Tensor.prototype.cpu = function (this: Tensor) { return this.to("cpu"); };
+Tensor.prototype.type = function (this: Tensor, dtype?: DType): string | Tensor {
+  if (dtype === undefined) return `torch.${LEGACY_NAMES[this.dtype]}`;
+  return this.to(checkDtype(dtype));
+} as unknown as Tensor["type"];
+Tensor.prototype.detach = function (this: Tensor): Tensor {
+  return this._view(this._shape, this._strides, this._offset);
+};

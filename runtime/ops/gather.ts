@@ -1,0 +1,89 @@
+/**
+ * gather and indexSelect (indexSelect is gather with an expanded index).
+ */
+import { meta } from "../addon";
+import { DTYPE_CODES } from "../dtype";
+import { backendFor, commonDevice } from "../dispatch";
+import { fmtShape, wrapDim } from "../shape";
+import { Tensor } from "../tensor";
+import { copyInto, toDtype } from "./copy";
+
+function checkIndex(index: Tensor, what: string): void {
+  if (!(index instanceof Tensor)) throw new TypeError(`${what}(): argument 'index' must be a Tensor`);
+  if (index.dtype !== "int64" && index.dtype !== "int32")
+    throw new TypeError(`${what}(): Expected dtype int64 for index`);
+}
+
+/** @internal writes [ndim, shape..., dim, layouts] for gather/scatter */
+function writeLayout(k: number, t: Tensor, ndim: number): number {
+  meta[k++] = t._elemOffset;
+  for (let i = 0; i < ndim; i++) meta[k++] = t.dim() === 0 ? 0 : t._strides[i];
+  return k;
+}
+
+/**
+ * Picks values along dim by index: out[i][j] = input[index[i][j]][j] for dim 0.
+ * @example torch.gather(x, 1, torch.tensor([[0, 0], [1, 0]]))
+ */
+export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex(index, "gather");
+  commonDevice([input, index]);
+  const nd = Math.max(input.dim(), 1);
+  if (index.dim() !== input.dim() && !(index.dim() <= 1 && input.dim() <= 1))
+    throw new Error("Index tensor must have the same number of dimensions as input tensor");
+  const d = wrapDim(dim, input.dim());
+  for (let i = 0; i < index.dim(); i++) {
+    if (i !== d && index._shape[i] > input._shape[i])
+      throw new Error(`Size does not match at dimension ${i} expected index ${fmtShape(index._shape)} to be smaller than self ${fmtShape(input._shape)} apart from dimension ${d}`);
+  }
+  const idx = toDtype(index, "int64");
+  const out = Tensor._empty(index._shape.slice(), input.dtype, input.device);
+  if (out.numel() === 0) return out;
+  if (input.dim() > 0 && input._shape[d] === 0) throw new Error(`index ${0} is out of bounds for dimension ${d} with size 0`);
+  const shape = index.dim() === 0 ? [1] : index._shape;
+  let k = 0;
+  meta[k++] = nd;
+  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
+  meta[k++] = d;
+  k = writeLayout(k, out, nd);
+  k = writeLayout(k, input, nd);
+  meta[k++] = input.dim() === 0 ? 1 : input._shape[d];
+  writeLayout(k, idx, nd);
+  backendFor(input.device).gather(DTYPE_CODES[input.dtype], out._live(), input._live(), idx._live());
+  return out;
+}
+
+/**
+ * Rows (or slices along dim) picked by a 1-D index.
+ * @example torch.indexSelect(x, 0, torch.tensor([2, 0]))
+ */
+export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex(index, "index_select");
+  if (index.dim() > 1) throw new Error("index_select(): Index is supposed to be a vector");
+  const d = wrapDim(dim, input.dim());
+  const idx1 = index.dim() === 0 ? index.reshape(1) : index;
+  if (input.dim() === 0) return gather(input, 0, idx1.reshape([])).reshape(index.dim() === 0 ? [] : [1]);
+  const shape = input._shape.slice();
+  shape[d] = idx1._shape[0];
+  const viewShape = input._shape.map((_, i) => (i === d ? idx1._shape[0] : 1));
+  const expanded = idx1.reshape(viewShape).expand(shape);
+  // gather reads input with the index's shape on other dims: sizes match here.
+  return gather(input, d, expanded);
+}
+
+declare module "../tensor" {
+  interface Tensor {
+    /** Values picked along dim by index. @example x.gather(1, idx) */
+    gather(dim: number, index: Tensor): Tensor;
+    /** Slices along dim picked by a 1-D index. @example x.indexSelect(0, torch.tensor([0, 2])) */
+    indexSelect(dim: number, index: Tensor): Tensor;
+    /** take_along_dim for a matching index. @example x.takeAlongDim(idx, 1) */
+    takeAlongDim(indices: Tensor, dim: number): Tensor;
+  }
+}
+
+Tensor.prototype.gather = function (this: Tensor, d: number, i: Tensor) { return gather(this, d, i); };
+Tensor.prototype.indexSelect = function (this: Tensor, d: number, i: Tensor) { return indexSelect(this, d, i); };
+Tensor.prototype.takeAlongDim = function (this: Tensor, i: Tensor, d: number) { return gather(this, d, i); };
+
+export { copyInto };

@@ -1,0 +1,54 @@
+/**
+ * Cumulative ops along a dim: cumsum, cumprod.
+ */
+import { meta } from "../addon";
+import { DType, DTYPE_CODES, checkDtype, isFloatingPoint } from "../dtype";
+import { backendFor } from "../dispatch";
+import { wrapDim } from "../shape";
+import { Tensor } from "../tensor";
+import { toDtype } from "./copy";
+
+function scanOp(op: 0 | 1, x: Tensor, dim: number, dtype?: DType): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError("cumsum(): argument 'input' must be a Tensor");
+  if (dim === undefined) throw new TypeError(`${op === 0 ? "cumsum" : "cumprod"}() missing required argument 'dim'`);
+  const d = wrapDim(dim, x.dim());
+  const od: DType = dtype !== undefined ? checkDtype(dtype) : isFloatingPoint(x.dtype) ? x.dtype : "int64";
+  const src = dtype !== undefined ? toDtype(x, od) : x;
+  const out = Tensor._empty(x._shape.slice(), od, x.device);
+  if (out.numel() === 0) return out;
+  const nd = Math.max(x.dim(), 1);
+  const shape = x.dim() === 0 ? [1] : x._shape;
+  let k = 0;
+  meta[k++] = nd;
+  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
+  meta[k++] = d;
+  meta[k++] = out._elemOffset;
+  for (let i = 0; i < nd; i++) meta[k++] = x.dim() === 0 ? 1 : out._strides[i];
+  meta[k++] = src._elemOffset;
+  for (let i = 0; i < nd; i++) meta[k++] = x.dim() === 0 ? 1 : src._strides[i];
+  backendFor(x.device).scan(op, DTYPE_CODES[src.dtype], DTYPE_CODES[od], out._live(), src._live());
+  if (src !== x) src.dispose();
+  return out;
+}
+
+/** Running sum along dim (integers accumulate in int64). @example torch.cumsum(x, 0) */
+export function cumsum(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  return scanOp(0, x, dim, options.dtype);
+}
+
+/** Running product along dim. @example torch.cumprod(x, 1) */
+export function cumprod(x: Tensor, dim: number, options: { dtype?: DType } = {}): Tensor {
+  return scanOp(1, x, dim, options.dtype);
+}
+
+declare module "../tensor" {
+  interface Tensor {
+    /** @example x.cumsum(0) */
+    cumsum(dim: number, options?: { dtype?: DType }): Tensor;
+    /** @example x.cumprod(0) */
+    cumprod(dim: number, options?: { dtype?: DType }): Tensor;
+  }
+}
+
+Tensor.prototype.cumsum = function (this: Tensor, d: number, o?: { dtype?: DType }) { return cumsum(this, d, o); };
+Tensor.prototype.cumprod = function (this: Tensor, d: number, o?: { dtype?: DType }) { return cumprod(this, d, o); };

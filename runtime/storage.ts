@@ -1,0 +1,59 @@
+/**
+ * Storage: the memory behind one or more tensors (a base and its views).
+ *
+ * Note [Small and large storages]: a small block is a plain JavaScript
+ * ArrayBuffer (V8 allocates it in well under a microsecond and the garbage
+ * collector frees it); a large one comes from the native caching allocator as
+ * an external ArrayBuffer, so a hot loop that makes fresh results reuses pages
+ * instead of faulting in new ones. Either way JavaScript sees an ArrayBuffer,
+ * so zero-copy typed-array views work the same.
+ */
+import { addon } from "./addon";
+import { CPU, Device } from "./device";
+
+/** Blocks at or above this many bytes come from the native allocator. */
+export const NATIVE_ALLOC_THRESHOLD = 16384;
+
+/** @internal */
+export class Storage {
+  /** Tensors holding this storage and not yet disposed. */
+  refs = 0;
+  private buf: ArrayBuffer | null;
+
+  constructor(
+    buffer: ArrayBuffer,
+    /** byte offset of element 0 inside buffer (non-zero for typed arrays made elsewhere) */
+    readonly byteOffset: number,
+    readonly nbytes: number,
+    readonly device: Device,
+    /** true when the native allocator owns the block (free() may return it) */
+    private readonly nativeOwned: boolean,
+  ) {
+    this.buf = buffer;
+  }
+
+  static allocate(nbytes: number, zero: boolean, device: Device = CPU): Storage {
+    if (device.type !== "cpu") throw new Error(`internal: cannot allocate CPU storage for ${device}`);
+    if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(addon.alloc(nbytes, zero), 0, nbytes, device, true);
+    return new Storage(new ArrayBuffer(nbytes), 0, nbytes, device, false);
+  }
+
+  get disposed(): boolean {
+    return this.buf === null;
+  }
+
+  /** The ArrayBuffer; throws once disposed. */
+  get buffer(): ArrayBuffer {
+    const b = this.buf;
+    if (b === null) throw new Error("Tensor is disposed: its storage was freed by dispose() or tidy(); keep it with torch.keep() or clone() it first");
+    return b;
+  }
+
+  /** Frees the memory now (idempotent). Typed-array views of it become empty. */
+  free(): void {
+    const b = this.buf;
+    if (b === null) return;
+    this.buf = null;
+    if (this.nativeOwned) addon.free(b);
+  }
+}

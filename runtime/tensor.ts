@@ -1,0 +1,295 @@
+/**
+ * The Tensor class: a strided view (shape, strides, offset) of a Storage.
+ * Methods for ops are added by the files in runtime/ops/ (each op documents
+ * itself there); this file holds layout, info, conversion and lifetime.
+ */
+import { DType, ITEMSIZE, TYPED_ARRAY, TypedArray, isFloatingPoint } from "./dtype";
+import { Device } from "./device";
+import { formatTensor } from "./format";
+import { Disposable, track } from "./memory";
+import { contiguousStrides, isContiguousLayout, numelOf, wrapDim } from "./shape";
+import { Storage } from "./storage";
+
+/** A nested array of numbers or booleans, as `tolist()` returns. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** Shared by a tensor and its views; bumped by in-place writes (autograd's version counter). */
+export interface VersionCounter {
+  value: number;
+}
+
+/**
+ * A multi-dimensional array with PyTorch's semantics.
+ * @example
+ * const x = torch.tensor([[1, 2], [3, 4]], { dtype: torch.float32 });
+ * x.shape; // [2, 2]
+ */
+export class Tensor implements Disposable {
+  /** @internal */ _storage: Storage;
+  /** @internal */ _shape: number[];
+  /** @internal */ _strides: number[];
+  /** @internal */ _offset: number;
+  /** @internal */ _version: VersionCounter;
+  /** @internal the tensor this one is a view of */ _base: Tensor | null;
+  private _requiresGrad = false;
+  private _disposed = false;
+  /** The element type. */
+  readonly dtype: DType;
+  /** Gradient accumulated by backward (autograd arrives with its own issue). */
+  grad: Tensor | null = null;
+
+  /** @internal use the creation functions (torch.tensor, torch.zeros, ...) */
+  constructor(storage: Storage, shape: number[], strides: number[], offset: number, dtype: DType, base: Tensor | null = null) {
+    this._storage = storage;
+    this._shape = shape;
+    this._strides = strides;
+    this._offset = offset;
+    this.dtype = dtype;
+    this._base = base;
+    this._version = base !== null ? base._version : { value: 0 };
+    storage.refs++;
+    track(this);
+  }
+
+  /** @internal a fresh contiguous tensor */
+  static _empty(shape: number[], dtype: DType, device: Device, zero = false): Tensor {
+    const n = numelOf(shape);
+    const storage = Storage.allocate(n * ITEMSIZE[dtype], zero, device);
+    return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal a view sharing this tensor's storage */
+  _view(shape: number[], strides: number[], offset: number): Tensor {
+    this._live();
+    return new Tensor(this._storage, shape, strides, offset, this.dtype, this._base ?? this);
+  }
+
+  /** @internal throws if disposed; returns the storage's buffer */
+  _live(): ArrayBuffer {
+    if (this._disposed) throw new Error("Tensor is disposed: it was freed by dispose() or tidy(); keep it with torch.keep() or clone() it first");
+    return this._storage.buffer;
+  }
+
+  /** @internal offset of element 0 in elements from the start of the ArrayBuffer */
+  get _elemOffset(): number {
+    return this._storage.byteOffset / ITEMSIZE[this.dtype] + this._offset;
+  }
+
+  /** @internal a typed array over the whole storage (index with _elemOffset + strides) */
+  _typed(): TypedArray {
+    const buf = this._live();
+    const C = TYPED_ARRAY[this.dtype];
+    return new C(buf, this._storage.byteOffset, this._storage.nbytes / C.BYTES_PER_ELEMENT);
+  }
+
+  /** The size of each dimension (PyTorch's `torch.Size`). */
+  get shape(): readonly number[] {
+    return this._shape;
+  }
+
+  /** Number of dimensions (same as `dim()`). */
+  get ndim(): number {
+    return this._shape.length;
+  }
+
+  /** The device the tensor lives on. */
+  get device(): Device {
+    return this._storage.device;
+  }
+
+  /** True on a CUDA device. */
+  get isCuda(): boolean {
+    return this._storage.device.type === "cuda";
+  }
+
+  /**
+   * Whether autograd records operations on this tensor. Only floating tensors may require grad.
+   * @example const w = torch.zeros(3); w.requiresGrad = true;
+   */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (v && !isFloatingPoint(this.dtype))
+      throw new Error("only Tensors of floating point dtype can require gradients");
+    this._requiresGrad = v;
+  }
+
+  /**
+   * Sets requiresGrad in place and returns this tensor.
+   * @example const w = torch.randn(3).requiresGrad_();
+   */
+  requiresGrad_(v = true): this {
+    this.requiresGrad = v;
+    return this;
+  }
+
+  /** @internal the node that made this tensor (set by autograd) */
+  get gradFn(): { name(): string } | null {
+    return null;
+  }
+
+  /**
+   * The shape, or the size of one dimension.
+   * @example torch.zeros(2, 3).size(1) // 3
+   */
+  size(): readonly number[];
+  size(dim: number): number;
+  size(dim?: number): readonly number[] | number {
+    if (dim === undefined) return this._shape;
+    return this._shape[wrapDim(dim, this._shape.length)] ?? 1;
+  }
+
+  /**
+   * Number of dimensions.
+   * @example torch.zeros(2, 3).dim() // 2
+   */
+  dim(): number {
+    return this._shape.length;
+  }
+
+  /**
+   * Number of elements.
+   * @example torch.zeros(2, 3).numel() // 6
+   */
+  numel(): number {
+    return numelOf(this._shape);
+  }
+
+  /**
+   * Strides in elements, or the stride of one dimension.
+   * @example torch.zeros(2, 3).stride() // [3, 1]
+   */
+  stride(): readonly number[];
+  stride(dim: number): number;
+  stride(dim?: number): readonly number[] | number {
+    if (dim === undefined) return this._strides;
+    return this._strides[wrapDim(dim, this._shape.length)] ?? 1;
+  }
+
+  /**
+   * Offset of the first element in the storage, in elements.
+   * @example torch.arange(6).narrow(0, 2, 3).storageOffset() // 2
+   */
+  storageOffset(): number {
+    return this._offset;
+  }
+
+  /**
+   * Size in bytes of one element.
+   * @example torch.zeros(1, { dtype: torch.float64 }).elementSize() // 8
+   */
+  elementSize(): number {
+    return ITEMSIZE[this.dtype];
+  }
+
+  /**
+   * True when elements are laid out row-major without gaps.
+   * @example torch.zeros(2, 3).t().isContiguous() // false
+   */
+  isContiguous(): boolean {
+    return isContiguousLayout(this._shape, this._strides);
+  }
+
+  /** @internal reads one element by flat storage index */
+  _read(arr: TypedArray, i: number): number | boolean {
+    const v = arr[i];
+    if (this.dtype === "bool") return v !== 0;
+    return typeof v === "bigint" ? Number(v) : (v as number);
+  }
+
+  /**
+   * The value of a one-element tensor as a JavaScript number (boolean for bool).
+   * @example torch.tensor([[3.5]]).item() // 3.5
+   */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) throw new Error(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    return this._read(this._typed(), this._elemOffset);
+  }
+
+  /**
+   * The data as nested JavaScript arrays (a number for 0-dim tensors).
+   * @example torch.eye(2).tolist() // [[1, 0], [0, 1]]
+   */
+  tolist(): NestedArray {
+    const arr = this._typed();
+    const rec = (d: number, off: number): NestedArray => {
+      if (d === this._shape.length) return this._read(arr, off);
+      const out: NestedArray[] = new Array(this._shape[d]);
+      for (let i = 0; i < this._shape[d]; i++) out[i] = rec(d + 1, off + i * this._strides[d]);
+      return out;
+    };
+    return rec(0, this._elemOffset);
+  }
+
+  /** @internal the elements in row-major order as a fresh JS array */
+  _flatValues(): Array<number | bigint | boolean> {
+    const arr = this._typed();
+    const out: Array<number | bigint | boolean> = new Array(this.numel());
+    let k = 0;
+    const isBool = this.dtype === "bool";
+    const rec = (d: number, off: number): void => {
+      if (d === this._shape.length) {
+        const v = arr[off];
+        out[k++] = isBool ? v !== 0 : v;
+        return;
+      }
+      for (let i = 0; i < this._shape[d]; i++) rec(d + 1, off + i * this._strides[d]);
+    };
+    rec(0, this._elemOffset);
+    return out;
+  }
+
+  /** True once dispose() freed this tensor. */
+  get isDisposed(): boolean {
+    return this._disposed || this._storage.disposed;
+  }
+
+  /**
+   * Frees this tensor now. Its storage is freed when no other live tensor
+   * (a view or base) uses it. Idempotent; a disposed tensor throws when used.
+   * @example const t = torch.randn(1000, 1000); t.dispose();
+   */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    const s = this._storage;
+    if (--s.refs <= 0) s.free();
+  }
+
+  /** `using t = torch.randn(3)` disposes t at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /**
+   * PyTorch's repr: `tensor([[ 0.1234, -1.0000]])`.
+   * @example console.log(torch.ones(2).toString()) // tensor([1., 1.])
+   */
+  toString(): string {
+    if (this.isDisposed) return "tensor(<disposed>)";
+    return formatTensor({
+      shape: this._shape,
+      dtype: this.dtype,
+      values: this._flatValues(),
+      device: this.device.type === "cpu" ? undefined : this.device.toString(),
+      requiresGrad: this._requiresGrad && this.gradFn === null,
+      gradFn: this.gradFn?.name(),
+    });
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** Rich output for Jupyter front ends (the display protocol of ARCHITECTURE.md). */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return { "text/plain": this.toString() };
+  }
+}
+
+/** @internal */
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
