@@ -75,11 +75,11 @@ export class Tensor implements Disposable {
     return this._storage.byteOffset / ITEMSIZE[this.dtype] + this._offset;
   }
 
-  /** @internal a typed array over the whole storage (index with _elemOffset + strides) */
+  /** @internal a typed array over the whole ArrayBuffer (index with _elemOffset + strides) */
   _typed(): TypedArray {
     const buf = this._live();
     const C = TYPED_ARRAY[this.dtype];
-    return new C(buf, this._storage.byteOffset, this._storage.nbytes / C.BYTES_PER_ELEMENT);
+    return new C(buf, 0, Math.floor(buf.byteLength / C.BYTES_PER_ELEMENT));
   }
 
   /** The size of each dimension (PyTorch's `torch.Size`). */
