@@ -82,6 +82,13 @@ export class Tensor implements Disposable {
     return new C(buf, 0, Math.floor(buf.byteLength / C.BYTES_PER_ELEMENT));
   }
 
+  /** @internal a typed array over exactly the elements of a contiguous tensor */
+  _data(): TypedArray {
+    const buf = this._live();
+    const C = TYPED_ARRAY[this.dtype];
+    return new C(buf, this._storage.byteOffset + this._offset * C.BYTES_PER_ELEMENT, this.numel());
+  }
+
   /** The size of each dimension (PyTorch's `torch.Size`). */
   get shape(): readonly number[] {
     return this._shape;

@@ -53,6 +53,17 @@ function checkOperand(name: string, v: unknown, argName: string): void {
 
 /** @internal shared by every binary op: promotion, broadcasting, out/in-place */
 export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tensor, inplace = false): Tensor {
+  // Fast path for the common case: two CPU tensors of one arithmetic dtype and
+  // one shape, fresh result. Same checks, fewer allocations.
+  if (out === undefined && !inplace && b instanceof Tensor && a.dtype === b.dtype && KIND[name] === Kind.Arith &&
+      a._storage.device.type === "cpu" && b._storage.device.type === "cpu" && a.dtype !== "bool" &&
+      shapeEquals(a._shape, b._shape)) {
+    const aBuf = a._live(), bBuf = b._live();
+    const r = Tensor._empty(a._shape.slice(), a.dtype, a._storage.device);
+    writeIter(a._shape, [r, a, b]);
+    addon.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, bBuf);
+    return r;
+  }
   checkOperand(name, b, "other");
   const bt = b instanceof Tensor ? b : null;
   const devTensors = bt === null ? [a] : [a, bt];

@@ -1,12 +1,13 @@
 /**
  * Joining tensors: cat and stack (copies into slices of one output).
  */
-import { resultTypeOf } from "../dtype";
-import { commonDevice } from "../dispatch";
+import { meta } from "../addon";
+import { DTYPE_CODES, resultTypeOf } from "../dtype";
+import { backendFor, commonDevice } from "../dispatch";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
-import { copyInto } from "./copy";
-import { narrow, unsqueeze } from "./views";
+import { toDtype } from "./copy";
+import { unsqueeze } from "./views";
 
 function checkList(tensors: readonly Tensor[], what: string): void {
   if (!Array.isArray(tensors)) throw new TypeError(`${what}(): argument 'tensors' must be an array of Tensors`);
@@ -49,13 +50,26 @@ export function cat(tensors: readonly Tensor[], dim = 0, options: { out?: Tensor
   } else {
     out = Tensor._empty(shape, dtype, dev);
   }
+  // Each part is copied into its slice of out, described directly in meta
+  // rather than through a view tensor (cat is often called on small tensors).
+  const be = backendFor(dev);
+  const outBuf = out._live();
+  const nd = shape.length;
   let at = 0;
   for (const t of parts) {
     const n = t._shape[d];
     if (n > 0) {
-      const dst = narrow(out, d, at, n);
-      copyInto(dst, t);
-      dst.dispose();
+      const src = t.dtype === dtype ? t : toDtype(t, dtype);
+      const sbuf = src._live();
+      let k = 0;
+      meta[k++] = nd;
+      for (let i = 0; i < nd; i++) meta[k++] = src._shape[i];
+      meta[k++] = out._elemOffset + at * out._strides[d];
+      for (let i = 0; i < nd; i++) meta[k++] = out._strides[i];
+      meta[k++] = src._elemOffset;
+      for (let i = 0; i < nd; i++) meta[k++] = src._strides[i];
+      be.copy(DTYPE_CODES[dtype], DTYPE_CODES[dtype], outBuf, sbuf);
+      if (src !== t) src.dispose();
     }
     at += n;
   }

@@ -111,7 +111,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const shape = inferShape(data);
   const n = numelOf(shape);
   const t = Tensor._empty(shape, dtype, CPU);
-  const arr = t._typed();
+  const arr = t._data();
   let k = 0;
   const isBig = dtype === "int64";
   const put = (x: unknown, path: string): void => {
@@ -190,7 +190,7 @@ export function eye(n: number, m?: number | TensorOptions, options: TensorOption
   parseSize([n, cols], "eye(): size");
   const dtype = options.dtype !== undefined ? checkDtype(options.dtype) : getDefaultDtype();
   const t = Tensor._empty([n, cols], dtype, CPU, true);
-  const arr = t._typed();
+  const arr = t._data();
   for (let i = 0; i < Math.min(n, cols); i++) {
     if (dtype === "int64") (arr as BigInt64Array)[i * cols + i] = 1n;
     else (arr as Float32Array)[i * cols + i] = 1;
@@ -218,7 +218,7 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   const dtype = options.dtype !== undefined ? checkDtype(options.dtype) : allInt ? "int64" : getDefaultDtype();
   const n = Math.ceil((hi - lo) / st);
   const t = Tensor._empty([n], dtype, CPU);
-  const arr = t._typed();
+  const arr = t._data();
   if (dtype === "int64") for (let i = 0; i < n; i++) (arr as BigInt64Array)[i] = BigInt(Math.trunc(lo + i * st));
   else if (dtype === "bool") throw new Error(`"arange_cpu" not implemented for 'Bool'`);
   else for (let i = 0; i < n; i++) (arr as Float64Array)[i] = lo + i * st;
@@ -234,7 +234,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace(): number of steps must be non-negative, got ${steps}`);
   const dtype = options.dtype !== undefined ? checkDtype(options.dtype) : getDefaultDtype();
   const t = Tensor._empty([steps], dtype, CPU);
-  const arr = t._typed();
+  const arr = t._data();
   const stepSize = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half from start and the second half from end, so both ends are exact.
   const half = Math.floor(steps / 2);

@@ -167,14 +167,13 @@ function prepareAdvanced(b: Basic): Advanced {
   const n = numelOf(bshape);
   // Linear index over the advanced dims, with bounds checks and negative wrap.
   const lin = new BigInt64Array(n);
-  const idxVals = adv.map((a) => a.index.expand(bshape).contiguous()._typed() as BigInt64Array);
-  const offs = adv.map((a) => a.index.expand(bshape).contiguous()._elemOffset);
+  const idxVals = adv.map((a) => a.index.expand(bshape).contiguous()._data() as BigInt64Array);
   for (let k = 0; k < adv.length; k++) {
     let mult = 1;
     for (let j = k + 1; j < adv.length; j++) mult *= sizes[j];
-    const vals = idxVals[k], off = offs[k], size = sizes[k];
+    const vals = idxVals[k], size = sizes[k];
     for (let i = 0; i < n; i++) {
-      let ix = Number(vals[off + i]);
+      let ix = Number(vals[i]);
       if (ix < -size || ix >= size) throw new RangeError(`index ${ix} is out of bounds for dimension ${adv[k].dim} with size ${size}`);
       if (ix < 0) ix += size;
       lin[i] += BigInt(ix * mult);

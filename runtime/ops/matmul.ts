@@ -43,8 +43,21 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (b.dim() !== 2) throw new Error(`mat2 must be a matrix`);
   if (a._shape[1] !== b._shape[0])
     throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
-  const r = gemm(a.unsqueeze(0), b.unsqueeze(0));
-  return r._view([a._shape[0], b._shape[1]], [r._strides[1], r._strides[2]], 0);
+  return gemm2d(a, b);
+}
+
+// A single product of two 2-D views, written straight into meta (no batch views).
+function gemm2d(a: Tensor, b: Tensor): Tensor {
+  const M = a._shape[0], K = a._shape[1], N = b._shape[1];
+  const out = Tensor._empty([M, N], a.dtype, a.device);
+  if (M === 0 || N === 0) return out;
+  let k = 0;
+  meta[k++] = 1; meta[k++] = M; meta[k++] = N; meta[k++] = K;
+  meta[k++] = out._elemOffset; meta[k++] = 0; meta[k++] = N; meta[k++] = 1;
+  meta[k++] = a._elemOffset; meta[k++] = 0; meta[k++] = M === 1 ? 0 : a._strides[0]; meta[k++] = K === 1 ? 0 : a._strides[1];
+  meta[k++] = b._elemOffset; meta[k++] = 0; meta[k++] = K === 1 ? 0 : b._strides[0]; meta[k++] = N === 1 ? 0 : b._strides[1];
+  backendFor(a.device).matmul(DTYPE_CODES[a.dtype], out._live(), a._live(), b._live());
+  return out;
 }
 
 /**

@@ -4,10 +4,12 @@ namespace tl {
 
 Buffer get_buffer(const Napi::Value& v, const char* what) {
   Buffer b;
-  if (v.IsArrayBuffer()) {
-    auto ab = v.As<Napi::ArrayBuffer>();
-    b.data = static_cast<char*>(ab.Data());
-    b.bytes = ab.ByteLength();
+  // One N-API call for the common case (an ArrayBuffer): it fails cleanly for anything else.
+  void* data = nullptr;
+  size_t len = 0;
+  if (napi_get_arraybuffer_info(v.Env(), v, &data, &len) == napi_ok) {
+    b.data = static_cast<char*>(data);
+    b.bytes = len;
     return b;
   }
   if (v.IsTypedArray()) {
