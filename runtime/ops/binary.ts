@@ -73,8 +73,12 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
   if ((kind === Kind.TrueDiv || kind === Kind.FloatOnly) && !isFloatingPoint(compute)) compute = getDefaultDtype();
   if (kind === Kind.Bitwise && isFloatingPoint(compute))
     throw new TypeError(`"bitwise_${name.slice(7).toLowerCase()}_cpu" not implemented for '${compute === "float32" ? "Float" : "Double"}'`);
-  if (name === "sub" && compute === "bool")
-    throw new TypeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+  if (name === "sub" && (a.dtype === "bool" || (bt !== null ? bt.dtype === "bool" : typeof b === "boolean")))
+    throw new TypeError(compute === "bool"
+      ? "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+      : "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  if (compute === "bool" && (name === "floorDivide" || name === "truncDivide" || name === "pow" || name === "remainder" || name === "fmod"))
+    throw new TypeError(`"${name === "pow" ? "pow" : name === "remainder" ? "remainder" : name === "fmod" ? "fmod" : "div_floor"}_cpu" not implemented for 'Bool'`);
   const resultDtype: DType = kind === Kind.Compare || kind === Kind.Logical ? "bool" : compute;
   const shape = bt === null ? a._shape : broadcastShapes(a._shape, bt._shape);
   if (inplace) out = a;
@@ -120,8 +124,10 @@ export interface AlphaOptions extends OutOptions {
   alpha?: number;
 }
 
-function scaled(other: TensorLike, alpha: number | undefined): TensorLike {
+function scaled(other: TensorLike, alpha: number | undefined, input?: Tensor): TensorLike {
   if (alpha === undefined || alpha === 1) return other;
+  if (!Number.isInteger(alpha) && input !== undefined && !isFloatingPoint(resultTypeOf(other instanceof Tensor ? [input, other] : [input, other])))
+    throw new TypeError("For integral input tensors, argument alpha must not be a floating point number.");
   if (other instanceof Tensor) return binaryOp("mul", other, alpha);
   return Number(other) * alpha;
 }
@@ -138,11 +144,11 @@ function divName(mode: DivOptions["roundingMode"]): BinaryName {
  * @example torch.add(x, y, { out: result })
  */
 export function add(input: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
-  return binaryOp("add", input, scaled(other, options?.alpha), options?.out);
+  return binaryOp("add", input, scaled(other, options?.alpha, input), options?.out);
 }
 /** Elementwise `input - alpha * other`. @example torch.sub(x, 1) */
 export function sub(input: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
-  return binaryOp("sub", input, scaled(other, options?.alpha), options?.out);
+  return binaryOp("sub", input, scaled(other, options?.alpha, input), options?.out);
 }
 /** Elementwise product. @example torch.mul(x, 2) */
 export function mul(input: Tensor, other: TensorLike, options?: OutOptions): Tensor {
@@ -293,9 +299,9 @@ declare module "../tensor" {
 
 const P = Tensor.prototype;
 P.add = function (this: Tensor, o: TensorLike, opt?: AlphaOptions) { return add(this, o, opt); };
-P.add_ = function (this: Tensor, o: TensorLike, opt?: { alpha?: number }) { binaryOp("add", this, scaled(o, opt?.alpha), undefined, true); return this; };
+P.add_ = function (this: Tensor, o: TensorLike, opt?: { alpha?: number }) { binaryOp("add", this, scaled(o, opt?.alpha, this), undefined, true); return this; };
 P.sub = function (this: Tensor, o: TensorLike, opt?: AlphaOptions) { return sub(this, o, opt); };
-P.sub_ = function (this: Tensor, o: TensorLike, opt?: { alpha?: number }) { binaryOp("sub", this, scaled(o, opt?.alpha), undefined, true); return this; };
+P.sub_ = function (this: Tensor, o: TensorLike, opt?: { alpha?: number }) { binaryOp("sub", this, scaled(o, opt?.alpha, this), undefined, true); return this; };
 P.mul = function (this: Tensor, o: TensorLike, opt?: OutOptions) { return mul(this, o, opt); };
 P.mul_ = function (this: Tensor, o: TensorLike) { binaryOp("mul", this, o, undefined, true); return this; };
 P.div = function (this: Tensor, o: TensorLike, opt?: DivOptions) { return div(this, o, opt); };

@@ -8,10 +8,10 @@ import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { copyInto, toDtype } from "./copy";
 
-function checkIndex(index: Tensor, what: string): void {
+function checkIndex(index: Tensor, what: string, int32Ok = false): void {
   if (!(index instanceof Tensor)) throw new TypeError(`${what}(): argument 'index' must be a Tensor`);
-  if (index.dtype !== "int64" && index.dtype !== "int32")
-    throw new TypeError(`${what}(): Expected dtype int64 for index`);
+  if (index.dtype !== "int64" && !(int32Ok && index.dtype === "int32"))
+    throw new TypeError(`${what}(): Expected dtype ${int32Ok ? "int32 or int64" : "int64"} for index`);
 }
 
 /** @internal writes [ndim, shape..., dim, layouts] for gather/scatter */
@@ -58,10 +58,11 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
  * @example torch.indexSelect(x, 0, torch.tensor([2, 0]))
  */
 export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
-  checkIndex(index, "index_select");
+  checkIndex(index, "index_select", true);
   if (index.dim() > 1) throw new Error("index_select(): Index is supposed to be a vector");
   const d = wrapDim(dim, input.dim());
-  const idx1 = index.dim() === 0 ? index.reshape(1) : index;
+  const idx64 = toDtype(index, "int64");
+  const idx1 = idx64.dim() === 0 ? idx64.reshape(1) : idx64;
   if (input.dim() === 0) return gather(input, 0, idx1.reshape([])).reshape(index.dim() === 0 ? [] : [1]);
   const shape = input._shape.slice();
   shape[d] = idx1._shape[0];

@@ -214,6 +214,8 @@ export interface IndexPutOptions {
 /** @internal x[items] = value */
 export function indexPut(x: Tensor, items: readonly IndexItem[], value: Tensor | number | boolean, options: IndexPutOptions = {}): Tensor {
   x._live();
+  if (value instanceof Tensor && value.dtype !== x.dtype && parseItems(items).some((p) => p.kind === "tensor"))
+    throw new TypeError(`Index put requires the source and destination dtypes match, got ${x.dtype} for the destination and ${value.dtype} for the source.`);
   const b = applyBasic(x, parseItems(items));
   if (b.adv.length === 0) {
     if (options.accumulate) {

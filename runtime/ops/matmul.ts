@@ -13,6 +13,7 @@ const TYPE_NAME: Record<string, string> = { float32: "Float", float64: "Double",
 function checkPair(a: Tensor, b: Tensor, what: string): void {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`${what}(): arguments must be Tensors`);
   commonDevice([a, b]);
+  if (a.dtype === "bool") throw new TypeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
   if (a.dtype !== b.dtype)
     throw new TypeError(`expected both ${what === "dot" ? "vectors" : "inputs"} to have same dtype, but found ${TYPE_NAME[a.dtype]} and ${TYPE_NAME[b.dtype]}`);
 }

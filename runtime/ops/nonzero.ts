@@ -33,7 +33,7 @@ export function nonzero(input: Tensor, options: { asTuple?: boolean } = {}): Ten
   const out = Tensor._empty([count, nd], "int64", input.device);
   if (count > 0 && nd > 0) {
     writeMeta(input);
-    be.nonzero(DTYPE_CODES[input.dtype], out._live(), buf);
+    be.nonzero(DTYPE_CODES[input.dtype], out._data(), buf);  // native writes from the view's first byte
   }
   if (!options.asTuple) return out;
   if (nd === 0) return [Tensor._empty([count], "int64", input.device, true)];

@@ -159,6 +159,7 @@ export function amin(x: Tensor, dim?: Dims, options: { keepdim?: boolean } = {})
 
 /** Index of the largest value (flattened when dim is absent). @example x.argmax(1) */
 export function argmax(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+  if (x.dtype === "bool") throw new TypeError(`"argmax_cpu" not implemented for 'Bool'`);
   if (dim === undefined || dim === null) {
     const flat = x.reshape(-1);
     const r = reducePrim("argmax", flat, 0, false);
@@ -168,6 +169,7 @@ export function argmax(x: Tensor, dim?: number | null, options: { keepdim?: bool
 }
 /** Index of the smallest value. @example x.argmin() */
 export function argmin(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+  if (x.dtype === "bool") throw new TypeError(`"argmin_cpu" not implemented for 'Bool'`);
   if (dim === undefined || dim === null) {
     const flat = x.reshape(-1);
     const r = reducePrim("argmin", flat, 0, false);
@@ -217,7 +219,9 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
  */
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, options: { keepdim?: boolean } = {}): Tensor {
   const keepdim = options.keepdim ?? false;
-  const xf = isFloatingPoint(x.dtype) ? x : toDtype(x, getDefaultDtype());
+  if (!isFloatingPoint(x.dtype))
+    throw new TypeError(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype}`);
+  const xf = x;
   const a = xf.abs();
   let r: Tensor;
   if (p === "fro" || p === 2) {
@@ -264,8 +268,13 @@ export function logsumexp(x: Tensor, dim: Dims, options: { keepdim?: boolean } =
   return r;
 }
 
-/** True if every element is nonzero (over dims). @example x.gt(0).all() */
+/** True if every element is nonzero (over dims); uint8 input gives uint8, as PyTorch. @example x.gt(0).all() */
 export function all(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+  const r = allBool(x, dim, options);
+  return x.dtype === "uint8" ? r.to("uint8") : r;
+}
+
+function allBool(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
   const b = x.dtype === "bool" ? x : x.ne(0);
   const rd = normDims(dim, x.dim());
   if (numelOf(rd.map((d) => x._shape[d])) === 0) {
@@ -278,8 +287,13 @@ export function all(x: Tensor, dim?: number | null, options: { keepdim?: boolean
   return reducePrim("min", b, dim, options.keepdim ?? false);
 }
 
-/** True if any element is nonzero (over dims). @example x.isnan().any() */
+/** True if any element is nonzero (over dims); uint8 input gives uint8. @example x.isnan().any() */
 export function any(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
+  const r = anyBool(x, dim, options);
+  return x.dtype === "uint8" ? r.to("uint8") : r;
+}
+
+function anyBool(x: Tensor, dim?: number | null, options: { keepdim?: boolean } = {}): Tensor {
   const b = x.dtype === "bool" ? x : x.ne(0);
   const rd = normDims(dim, x.dim());
   if (numelOf(rd.map((d) => x._shape[d])) === 0) return reducePrim("sum", b, rd, options.keepdim ?? false).ne(0);

@@ -25,7 +25,9 @@ function layout(k: number, t: Tensor, nd: number): number {
 /** @internal in-place scatter into self */
 export function scatterInto(self: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: number): Tensor {
   if (!(index instanceof Tensor)) throw new TypeError("scatter(): argument 'index' must be a Tensor");
-  if (index.dtype !== "int64" && index.dtype !== "int32") throw new TypeError("scatter(): Expected dtype int64 for index");
+  if (index.dtype !== "int64") throw new TypeError("scatter(): Expected dtype int64 for index");
+  if (src instanceof Tensor && src.dtype !== self.dtype)
+    throw new TypeError(`scatter(): Expected self.dtype to be equal to src.dtype, got ${self.dtype} and ${src.dtype}`);
   commonDevice(src instanceof Tensor ? [self, index, src] : [self, index]);
   if (index.dim() !== self.dim() && !(index.dim() <= 1 && self.dim() <= 1))
     throw new Error("Index tensor must have the same number of dimensions as self tensor");

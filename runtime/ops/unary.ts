@@ -31,7 +31,11 @@ export function unaryOp(name: UnaryName, x: Tensor, out?: Tensor, inplace = fals
   if (name === "bitwiseNot" && isFloatingPoint(compute)) throw new TypeError(`"bitwise_not_cpu" not implemented for '${compute}'`);
   if (name === "neg" && compute === "bool")
     throw new TypeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+  if (compute === "bool" && (name === "abs" || name === "relu" || name === "floor" || name === "ceil" || name === "round" || name === "trunc" || name === "square" || name === "frac"))
+    throw new TypeError(`"${name}_cpu" not implemented for 'Bool'`);
   const resultDtype: DType = PREDICATES.has(name) ? "bool" : compute;
+  if (out !== undefined && !inplace && INTEGRAL_OK.has(name) && !PREDICATES.has(name) && out.dtype !== resultDtype)
+    throw new TypeError(`Found dtype ${out.dtype} but expected ${resultDtype}`);
   if (inplace) out = x;
   let target: Tensor;
   if (out !== undefined) {

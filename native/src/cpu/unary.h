@@ -36,7 +36,7 @@ inline bool unary_returns_bool(UnaryOp op) {
 template <class T>
 TL_HD T sign_of(T v) {
   if constexpr (std::is_floating_point_v<T>) {
-    if (v != v) return v;  // NaN stays NaN, as PyTorch
+    if (v != v) return T(0);  // PyTorch 1.13: sign(NaN) is 0
   }
   if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return static_cast<T>(v != T(0));
   else return static_cast<T>((T(0) < v) - (v < T(0)));

@@ -1,0 +1,180 @@
+// Element math for matmul: a cache-blocked GEMM (BLIS-style packing plus a
+// register-blocked micro-kernel written as plain loops the compiler vectorizes
+// with AVX2/FMA), a direct loop for small products, and the integer/bool loops.
+// Everything takes raw pointers, element strides and caller-owned scratch.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#ifndef TL_HD
+#define TL_HD
+#endif
+
+namespace tl {
+namespace cpu {
+namespace matmul {
+
+// Micro-tile: MR rows x NR columns of C held in registers (float: 6 x 16 = 12
+// ymm accumulators; double: 6 x 8). Block sizes: KC x NR panels of B stay in
+// L1, MC x KC of A in L2, KC x NC of B in L3.
+template <class T>
+struct Blocking;
+template <>
+struct Blocking<float> {
+  static constexpr int MR = 6, NR = 16;
+  static constexpr int64_t KC = 256, MC = 96, NC = 2048;
+};
+template <>
+struct Blocking<double> {
+  static constexpr int MR = 6, NR = 8;
+  static constexpr int64_t KC = 256, MC = 72, NC = 1024;
+};
+
+// A strided matrix: element (i, j) at data[i * rs + j * cs].
+template <class T>
+struct Mat {
+  T* data;
+  int64_t rs, cs;
+};
+
+// Packs rows [0, mc) x cols [0, kc) of A into MR-row panels, each stored
+// k-major (MR values per k), zero-padding the last panel.
+template <class T>
+void pack_a(const T* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, T* dst) {
+  constexpr int MR = Blocking<T>::MR;
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int64_t rows = mc - i0 < MR ? mc - i0 : MR;
+    if (rows == MR && cs == 1) {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = a[(i0 + i) * rs + k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? a[(i0 + i) * rs + k * cs] : T(0);
+    }
+    dst += kc * MR;
+  }
+}
+
+// Packs rows [0, kc) x cols [0, nc) of B into NR-column panels, each stored
+// k-major (NR values per k), zero-padding the last panel.
+template <class T>
+void pack_b(const T* b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, T* dst) {
+  constexpr int NR = Blocking<T>::NR;
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const int64_t cols = nc - j0 < NR ? nc - j0 : NR;
+    if (cols == NR && cs == 1) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = b + k * rs + j0;
+#pragma omp simd
+        for (int j = 0; j < NR; ++j) dst[k * NR + j] = src[j];
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int j = 0; j < NR; ++j) dst[k * NR + j] = j < cols ? b[k * rs + (j0 + j) * cs] : T(0);
+    }
+    dst += kc * NR;
+  }
+}
+
+// acc = Apanel (MR x kc) * Bpanel (kc x NR); then C (rows x cols of it) is
+// overwritten (first k block) or accumulated into.
+template <class T>
+TL_HD void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t rsc, int64_t csc,
+                        int64_t rows, int64_t cols, bool overwrite) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  T acc[MR][NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) acc[i][j] = T(0);
+  for (int64_t k = 0; k < kc; ++k) {
+    const T* ak = a + k * MR;
+    const T* bk = b + k * NR;
+    for (int i = 0; i < MR; ++i) {
+      const T ai = ak[i];
+#pragma omp simd
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * bk[j];
+    }
+  }
+  if (rows == MR && cols == NR && csc == 1) {
+    for (int i = 0; i < MR; ++i) {
+      T* ci = c + i * rsc;
+      if (overwrite) {
+#pragma omp simd
+        for (int j = 0; j < NR; ++j) ci[j] = acc[i][j];
+      } else {
+#pragma omp simd
+        for (int j = 0; j < NR; ++j) ci[j] += acc[i][j];
+      }
+    }
+    return;
+  }
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      T* p = c + i * rsc + j * csc;
+      *p = overwrite ? acc[i][j] : *p + acc[i][j];
+    }
+}
+
+// C[rows i0.., all nc cols] for one packed A block (mc x kc) against a packed
+// B block (kc x nc).
+template <class T>
+void macro_kernel(const T* ap, const T* bp, int64_t mc, int64_t nc, int64_t kc, T* c, int64_t rsc, int64_t csc,
+                  bool overwrite) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const int64_t cols = nc - j0 < NR ? nc - j0 : NR;
+    for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+      const int64_t rows = mc - i0 < MR ? mc - i0 : MR;
+      micro_kernel<T>(kc, ap + i0 * kc, bp + j0 * kc, c + i0 * rsc + j0 * csc, rsc, csc, rows, cols, overwrite);
+    }
+  }
+}
+
+// Direct product for small shapes, where packing costs more than it saves:
+// row i of C accumulates a[i][k] * row k of B (unit-stride B rows vectorize).
+template <class T>
+TL_HD void small_gemm(int64_t m, int64_t n, int64_t k, Mat<const T> a, Mat<const T> b, Mat<T> c) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* ci = c.data + i * c.rs;
+    for (int64_t j = 0; j < n; ++j) ci[j * c.cs] = T(0);
+    for (int64_t p = 0; p < k; ++p) {
+      const T aip = a.data[i * a.rs + p * a.cs];
+      const T* bp = b.data + p * b.rs;
+      if (c.cs == 1 && b.cs == 1) {
+#pragma omp simd
+        for (int64_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
+      } else {
+        for (int64_t j = 0; j < n; ++j) ci[j * c.cs] += aip * bp[j * b.cs];
+      }
+    }
+  }
+}
+
+// Integer product with two's-complement wrap (PyTorch keeps the dtype and
+// wraps); bool is "or" over k of "and". Rows [r0, r1) of C.
+template <class T, bool IsBool>
+TL_HD void int_gemm_rows(int64_t r0, int64_t r1, int64_t n, int64_t k, Mat<const T> a, Mat<const T> b, Mat<T> c) {
+  using U = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+  for (int64_t i = r0; i < r1; ++i) {
+    T* ci = c.data + i * c.rs;
+    if constexpr (IsBool) {
+      for (int64_t j = 0; j < n; ++j) {
+        uint8_t any = 0;
+        for (int64_t p = 0; p < k && !any; ++p)
+          any = (a.data[i * a.rs + p * a.cs] != 0 && b.data[p * b.rs + j * b.cs] != 0) ? 1 : 0;
+        ci[j * c.cs] = any;
+      }
+    } else {
+      for (int64_t j = 0; j < n; ++j) ci[j * c.cs] = T(0);
+      for (int64_t p = 0; p < k; ++p) {
+        const U aip = static_cast<U>(a.data[i * a.rs + p * a.cs]);
+        const T* bp = b.data + p * b.rs;
+        for (int64_t j = 0; j < n; ++j)
+          ci[j * c.cs] = static_cast<T>(static_cast<U>(ci[j * c.cs]) + aip * static_cast<U>(bp[j * b.cs]));
+      }
+    }
+  }
+}
+
+}  // namespace matmul
+}  // namespace cpu
+}  // namespace tl
