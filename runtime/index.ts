@@ -6,6 +6,7 @@
  * console.log(x.add(1).sum().item());
  */
 import { addon } from "./addon";
+import { DType, resultTypeOf } from "./dtype";
 import { Tensor } from "./tensor";
 import { Dims } from "./ops/reduce";
 import * as views from "./ops/views";
@@ -86,6 +87,14 @@ export const double = float64;
 export const int = int32;
 /** Alias of int64. */
 export const long = int64;
+
+/**
+ * The dtype an op on these operands computes in (`torch.result_type`).
+ * @example torch.resultType(torch.tensor([1, 2]), 2.5) // "float32"
+ */
+export function resultType(a: Tensor | number | boolean, b: Tensor | number | boolean): DType {
+  return resultTypeOf([a, b]);
+}
 
 /** True for tensors. @example torch.isTensor(x) */
 export function isTensor(v: unknown): v is Tensor {
