@@ -48,6 +48,21 @@ function outShape(shape: readonly number[], dims: number[], keepdim: boolean): n
 
 /** @internal one native reduction over `dims` */
 export function reducePrim(op: OpName, x: Tensor, dims: Dims, keepdim: boolean, outDtype?: DType): Tensor {
+  // Fast path: everything of a contiguous tensor into a 0-dim result.
+  if ((dims === undefined || dims === null) && !keepdim && outDtype === undefined && x.isContiguous() && x.numel() > 0) {
+    const od: DType = op === "argmax" || op === "argmin" ? "int64"
+      : (op === "sum" || op === "prod") && !isFloatingPoint(x.dtype) ? "int64" : x.dtype;
+    const buf = x._live();
+    const out = Tensor._empty([], od, x.device);
+    meta[0] = 0;
+    meta[1] = out._elemOffset;
+    meta[2] = x._elemOffset;
+    meta[3] = 1;
+    meta[4] = x.numel();
+    meta[5] = 1;
+    backendFor(x.device).reduce(OPS[op], DTYPE_CODES[x.dtype], DTYPE_CODES[od], out._live(), buf);
+    return out;
+  }
   const nd = x.dim();
   const rd = normDims(dims, nd);
   const inDtype = x.dtype;
