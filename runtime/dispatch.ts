@@ -11,7 +11,7 @@ import type { NativeAddon } from "./native";
 /** The compute entry points a device offers (the CPU one is the addon itself). */
 export type Backend = Pick<
   NativeAddon,
-  "copy" | "fill" | "unary" | "binary" | "where" | "reduce" | "scan" | "sort" | "gather" | "scatter" | "nonzero" | "matmul" | "random"
+  "copy" | "cat" | "fill" | "unary" | "binary" | "where" | "reduce" | "scan" | "sort" | "gather" | "scatter" | "nonzero" | "matmul" | "random"
 >;
 
 export function cudaUnavailable(): Error {

@@ -28,6 +28,7 @@ export interface NativeAddon {
   emptyCache(): void;
 
   copy(dstDtype: number, srcDtype: number, dst: NativeBuffer, src: NativeBuffer): void;
+  cat(dtype: number, out: NativeBuffer, parts: NativeBuffer[]): void;
   fill(dtype: number, dst: NativeBuffer, value: number | bigint): void;
   unary(op: number, dtype: number, out: NativeBuffer, input: NativeBuffer): void;
   binary(op: number, dtype: number, out: NativeBuffer, a: NativeBuffer, b: NativeBuffer | number | bigint | boolean): void;

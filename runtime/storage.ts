@@ -14,28 +14,36 @@ import { CPU, Device } from "./device";
 /** Blocks at or above this many bytes come from the native allocator. */
 export const NATIVE_ALLOC_THRESHOLD = 16384;
 
-// Note [Slabs]: storages under SLAB_MAX bytes are carved out of shared 64 KiB
-// ArrayBuffers by bumping an offset. Making an ArrayBuffer costs V8 a calloc
+// Note [Slabs]: storages under NATIVE_ALLOC_THRESHOLD bytes are carved out of
+// shared ArrayBuffers by bumping an offset. Making an ArrayBuffer costs V8 a calloc
 // and a tracked extension (a quarter of a small op's time, plus GC sweeping);
 // a slab pays that once per few hundred tensors. A slab is never reused: it is
-// collected when the last tensor carved from it is, so a long-lived small
-// tensor can keep at most one slab (64 KiB) alive.
-const SLAB_SIZE = 65536;
-const SLAB_MAX = 2048;
+// collected when the last tensor carved from it is.
+// Two tiers, so a long-lived tensor pins at most 64 KiB (under 2 KiB) or
+// 256 KiB (2 to 16 KiB).
 const SLAB_ALIGN = 64;
-let slab: ArrayBuffer | null = null;
-let slabUsed = SLAB_SIZE;
 
-function slabAlloc(nbytes: number): [ArrayBuffer, number] {
-  const size = nbytes === 0 ? SLAB_ALIGN : (nbytes + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
-  if (slab === null || slabUsed + size > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabUsed = 0;
+class Slab {
+  private buf: ArrayBuffer | null = null;
+  private used: number;
+  constructor(private readonly size: number) {
+    this.used = size;
   }
-  const off = slabUsed;
-  slabUsed += size;
-  return [slab, off];
+  take(nbytes: number): [ArrayBuffer, number] {
+    const n = nbytes === 0 ? SLAB_ALIGN : (nbytes + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
+    if (this.buf === null || this.used + n > this.size) {
+      this.buf = new ArrayBuffer(this.size);
+      this.used = 0;
+    }
+    const off = this.used;
+    this.used += n;
+    return [this.buf, off];
+  }
 }
+
+const TINY_MAX = 2048;
+const tiny = new Slab(65536);
+const small = new Slab(262144);
 
 /** @internal */
 export class Storage {
@@ -58,11 +66,8 @@ export class Storage {
   static allocate(nbytes: number, zero: boolean, device: Device = CPU): Storage {
     if (device.type !== "cpu") throw new Error(`internal: cannot allocate CPU storage for ${device}`);
     if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(addon.alloc(nbytes, zero), 0, nbytes, device, true);
-    if (nbytes < SLAB_MAX) {
-      const [buf, off] = slabAlloc(nbytes);  // fresh slab memory is zero
-      return new Storage(buf, off, nbytes, device, false);
-    }
-    return new Storage(new ArrayBuffer(nbytes), 0, nbytes, device, false);
+    const [buf, off] = (nbytes < TINY_MAX ? tiny : small).take(nbytes);  // fresh slab memory is zero
+    return new Storage(buf, off, nbytes, device, false);
   }
 
   get disposed(): boolean {

@@ -232,3 +232,23 @@ describe("the caching allocator keeps hot loops free of page faults", () => {
     expect(faults).toBeLessThan(2000);
   });
 });
+
+describe("ops that return fresh results own their memory", () => {
+  test("dispose() of mv, dot and batched matmul results frees them", () => {
+    const a = torch.ones(64, 128), v = torch.ones(128), b = torch.ones(8, 64, 128), w = torch.ones(128, 64);
+    for (const make of [() => a.mv(v), () => v.dot(v), () => b.matmul(w), () => v.matmul(w), () => a.mm(w)]) {
+      const before = torch.memoryStats().allocated;
+      const r = make();
+      r.dispose();
+      expect(torch.memoryStats().allocated).toBe(before);
+    }
+  });
+
+  test("cat of thousands of parts (more layouts than one native call takes)", () => {
+    const parts = Array.from({ length: 5000 }, (_, i) => torch.full([1, 2], i));
+    const r = torch.cat(parts, 0);
+    expect(r.shape).toEqual([5000, 2]);
+    expect(r.index(4321).tolist()).toEqual([4321, 4321]);
+    expect(r.sum().item()).toBe(2 * (4999 * 5000) / 2);
+  });
+});

@@ -24,55 +24,72 @@ function checkList(tensors: readonly Tensor[], what: string): void {
  */
 export function cat(tensors: readonly Tensor[], dim = 0, options: { out?: Tensor } = {}): Tensor {
   checkList(tensors, "cat");
-  const dev = commonDevice(tensors);
-  const parts = tensors.filter((t) => !(t.dim() === 1 && t._shape[0] === 0));
-  const dtype = resultTypeOf(tensors);
+  const dev = tensors.length === 1 ? tensors[0].device : commonDevice(tensors);
+  // 1-D empty tensors are skipped, as in PyTorch (legacy behaviour).
+  let parts: readonly Tensor[] = tensors;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    if (t._shape.length === 1 && t._shape[0] === 0) { parts = tensors.filter((u) => !(u._shape.length === 1 && u._shape[0] === 0)); break; }
+  }
+  let dtype = tensors[0].dtype;
+  for (let i = 1; i < tensors.length; i++) if (tensors[i].dtype !== dtype) { dtype = resultTypeOf(tensors); break; }
   if (parts.length === 0) return Tensor._empty([0], dtype, dev);
   const ref = parts[0];
-  if (ref.dim() === 0) throw new Error("zero-dimensional tensor (at position 0) cannot be concatenated");
-  const d = wrapDim(dim, ref.dim());
+  const nd = ref._shape.length;
+  if (nd === 0) throw new Error("zero-dimensional tensor (at position 0) cannot be concatenated");
+  const d = wrapDim(dim, nd);
   let total = 0;
-  parts.forEach((t, i) => {
-    if (t.dim() !== ref.dim())
-      throw new Error(`Tensors must have same number of dimensions: got ${ref.dim()} and ${t.dim()}`);
-    for (let k = 0; k < ref.dim(); k++) {
+  for (let i = 0; i < parts.length; i++) {
+    const t = parts[i];
+    if (t._shape.length !== nd) throw new Error(`Tensors must have same number of dimensions: got ${nd} and ${t._shape.length}`);
+    for (let k = 0; k < nd; k++) {
       if (k !== d && t._shape[k] !== ref._shape[k])
         throw new Error(`Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape[k]} but got size ${t._shape[k]} for tensor number ${i} in the list.`);
     }
     total += t._shape[d];
-  });
+  }
   const shape = ref._shape.slice();
   shape[d] = total;
   let out = options.out;
   if (out !== undefined) {
-    if (out._shape.length !== shape.length || out._shape.some((s, i) => s !== shape[i]))
+    if (out._shape.length !== nd || out._shape.some((s, i) => s !== shape[i]))
       throw new Error(`cat(): out has shape ${fmtShape(out._shape)} but the result has shape ${fmtShape(shape)}`);
+    if (out.dtype !== dtype) throw new TypeError(`cat(): expected out to have dtype ${dtype}, got ${out.dtype}`);
   } else {
     out = Tensor._empty(shape, dtype, dev);
   }
-  // Each part is copied into its slice of out, described directly in meta
-  // rather than through a view tensor (cat is often called on small tensors).
-  const be = backendFor(dev);
-  const outBuf = out._live();
-  const nd = shape.length;
-  let at = 0;
-  for (const t of parts) {
-    const n = t._shape[d];
-    if (n > 0) {
-      const src = t.dtype === dtype ? t : toDtype(t, dtype);
-      const sbuf = src._live();
-      let k = 0;
-      meta[k++] = nd;
-      for (let i = 0; i < nd; i++) meta[k++] = src._shape[i];
-      meta[k++] = out._elemOffset + at * out._strides[d];
-      for (let i = 0; i < nd; i++) meta[k++] = out._strides[i];
-      meta[k++] = src._elemOffset;
-      for (let i = 0; i < nd; i++) meta[k++] = src._strides[i];
-      be.copy(DTYPE_CODES[dtype], DTYPE_CODES[dtype], outBuf, sbuf);
-      if (src !== t) src.dispose();
+  // One native call copies every part into its slice of out (in batches when
+  // the layouts would not fit the meta array).
+  const perPart = 2 + nd, batch = Math.floor((meta.length - 3 - 2 * nd - 1) / perPart);
+  if (parts.length > batch) {
+    for (let s = 0, at = 0; s < parts.length; s += batch) {
+      const chunk = parts.slice(s, s + batch);
+      const n = chunk.reduce((acc, t) => acc + t._shape[d], 0);
+      const slot = out._view(shape.map((v, i) => (i === d ? n : v)), out._strides.slice(), out._offset + at * out._strides[d]);
+      cat(chunk, d, { out: slot });
+      slot.dispose();
+      at += n;
     }
-    at += n;
+    return out;
   }
+  const srcs = dtype === ref.dtype && parts.every((t) => t.dtype === dtype) ? parts : parts.map((t) => toDtype(t, dtype));
+  const bufs: ArrayBuffer[] = new Array(srcs.length);
+  let k = 0;
+  meta[k++] = nd;
+  meta[k++] = d;
+  meta[k++] = srcs.length;
+  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
+  meta[k++] = out._elemOffset;
+  for (let i = 0; i < nd; i++) meta[k++] = out._strides[i];
+  for (let p = 0; p < srcs.length; p++) {
+    const t = srcs[p];
+    bufs[p] = t._live();
+    meta[k++] = t._shape[d];
+    meta[k++] = t._elemOffset;
+    for (let i = 0; i < nd; i++) meta[k++] = t._strides[i];
+  }
+  backendFor(dev).cat(DTYPE_CODES[dtype], out._live(), bufs);
+  if (srcs !== parts) for (const t of srcs) if (!parts.includes(t)) t.dispose();
   return out;
 }
 

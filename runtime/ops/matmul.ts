@@ -18,15 +18,20 @@ function checkPair(a: Tensor, b: Tensor, what: string): void {
     throw new TypeError(`expected both ${what === "dot" ? "vectors" : "inputs"} to have same dtype, but found ${TYPE_NAME[a.dtype]} and ${TYPE_NAME[b.dtype]}`);
 }
 
-/** @internal batched product of [B, M, K] and [B, K, N] views (any strides) into a new [B, M, N] */
-function gemm(a: Tensor, b: Tensor): Tensor {
+/**
+ * @internal batched product of [B, M, K] and [B, K, N] views (any strides)
+ * into a new contiguous tensor of `outShape` (B*M*N elements), so the caller
+ * gets a tensor that owns its storage and dispose() frees it.
+ */
+function gemm(a: Tensor, b: Tensor, outShape: number[]): Tensor {
   const [B, M, K] = a._shape;
   const N = b._shape[2];
-  const out = Tensor._empty([B, M, N], a.dtype, a.device);
+  const out = Tensor._empty(outShape, a.dtype, a.device);
   if (out.numel() === 0) return out;
   let k = 0;
-  for (const v of [B, M, N, K]) meta[k++] = v;
-  for (const t of [out, a, b]) {
+  meta[k++] = B; meta[k++] = M; meta[k++] = N; meta[k++] = K;
+  meta[k++] = out._elemOffset; meta[k++] = B === 1 ? 0 : M * N; meta[k++] = M === 1 ? 0 : N; meta[k++] = N === 1 ? 0 : 1;
+  for (const t of [a, b]) {
     meta[k++] = t._elemOffset;
     for (let i = 0; i < 3; i++) meta[k++] = t._shape[i] === 1 ? 0 : t._strides[i];
   }
@@ -71,7 +76,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   if (b.dim() !== 3) throw new Error(`batch2 must be a 3D tensor`);
   if (b._shape[0] !== a._shape[0] || b._shape[1] !== a._shape[2])
     throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
-  return gemm(a, b);
+  return gemm(a, b, [a._shape[0], a._shape[1], b._shape[2]]);
 }
 
 /**
@@ -84,8 +89,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
     throw new Error(`vector + matrix @ vector expected, got ${v.dim()}, ${a.dim()}, ${v.dim()}`);
   if (a._shape[1] !== v._shape[0])
     throw new Error(`size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`);
-  const r = gemm(a.unsqueeze(0), v.reshape(1, -1, 1));
-  return r._view([a._shape[0]], [r._strides[1]], 0);
+  return gemm(a.unsqueeze(0), v.reshape(1, -1, 1), [a._shape[0]]);
 }
 
 /**
@@ -98,8 +102,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     throw new Error(`1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`);
   if (a._shape[0] !== b._shape[0])
     throw new Error(`inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`);
-  const r = gemm(a.reshape(1, 1, -1), b.reshape(1, -1, 1));
-  return r._view([], [], 0);
+  return gemm(a.reshape(1, 1, -1), b.reshape(1, -1, 1), []);
 }
 
 /**
@@ -126,8 +129,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (da === 1 && db === 2) {
     if (a._shape[0] !== b._shape[0])
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (1x${a._shape[0]} and ${b._shape[0]}x${b._shape[1]})`);
-    const r = mm(a.unsqueeze(0), b);
-    return r.squeeze(0);
+    return gemm(a.reshape(1, 1, -1), b.unsqueeze(0), [b._shape[1]]);
   }
   if (da === 2 && db === 2) return mm(a, b);
   const a3 = da === 1 ? a.unsqueeze(0) : a;
@@ -145,11 +147,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const B = numelOf(batch);
   const ae = a3.expand([...batch, n, m]).reshape(B, n, m);
   const be = b3.expand([...batch, m, p]).reshape(B, m, p);
-  const r = gemm(ae, be);
   let shape = [...batch, n, p];
   if (da === 1) shape = [...batch, p];
   if (db === 1) shape = da === 1 ? batch : [...batch, n];
-  return r.view(shape);
+  return gemm(ae, be, shape);
 }
 
 declare module "../tensor" {

@@ -15,16 +15,22 @@ namespace tl {
 
 constexpr int kMaxDims = 16;
 
-// The registered meta array (see setMeta in addon.cc).
-const double* meta_data(Napi::Env env);
+// The registered meta array (see setMeta in ops/storage.cc) and its length.
+const double* meta_data(Napi::Env env, size_t* length);
 
 class MetaReader {
  public:
-  explicit MetaReader(Napi::Env env) : p_(meta_data(env)) {}
-  int64_t i() { return static_cast<int64_t>(p_[pos_++]); }
-  double d() { return p_[pos_++]; }
+  explicit MetaReader(Napi::Env env) : env_(env) { p_ = meta_data(env, &len_); }
+  int64_t i() { return static_cast<int64_t>(next()); }
+  double d() { return next(); }
  private:
-  const double* p_;
+  double next() {
+    if (pos_ >= len_) throw Napi::Error::New(env_, "internal: layout description longer than the meta array (" + std::to_string(pos_) + " of " + std::to_string(len_) + ")");
+    return p_[pos_++];
+  }
+  Napi::Env env_;
+  const double* p_ = nullptr;
+  size_t len_ = 0;
   size_t pos_ = 0;
 };
 
@@ -43,7 +49,7 @@ DType get_dtype(const Napi::Value& v);
 // A strided view of a buffer: base pointer (already offset), strides in bytes.
 struct View {
   char* data = nullptr;
-  int64_t strides[kMaxDims] = {};  // bytes
+  int64_t strides[kMaxDims];  // bytes; the first ndim entries are set by make_view
 };
 
 // Validates that offset/strides over `shape` stay inside `buf` for elements of

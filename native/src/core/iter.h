@@ -13,10 +13,12 @@ namespace tl {
 
 template <int N>
 struct Iter {
+  // Only the first ndim entries are meaningful; the rest stay uninitialised on
+  // purpose (zeroing 16 x N slots per call was a visible share of a small op).
   int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  char* data[N] = {};
-  int64_t strides[N][kMaxDims] = {};  // bytes
+  int64_t shape[kMaxDims];
+  char* data[N];
+  int64_t strides[N][kMaxDims];  // bytes
 
   int64_t numel() const {
     int64_t n = 1;

@@ -129,6 +129,37 @@ void macro_kernel(const T* ap, const T* bp, int64_t mc, int64_t nc, int64_t kc, 
   }
 }
 
+// Scratch sizes (elements) for gemm_block.
+template <class T>
+constexpr int64_t gemm_a_scratch() {
+  return Blocking<T>::MC * Blocking<T>::KC;
+}
+template <class T>
+constexpr int64_t gemm_b_scratch() {
+  return Blocking<T>::KC * Blocking<T>::NC;  // NC is a multiple of NR
+}
+
+// C[r0:r1, c0:c1] = A[r0:r1, :] @ B[:, c0:c1] (overwritten), blocked for the
+// caches: KC x NC panels of B and MC x KC blocks of A are packed into the
+// caller's scratch (sizes above) and fed to the micro-kernel.
+template <class T>
+void gemm_block(int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t k, Mat<const T> a, Mat<const T> b,
+                Mat<T> c, T* ap, T* bp) {
+  using Bl = Blocking<T>;
+  for (int64_t jc = c0; jc < c1; jc += Bl::NC) {
+    const int64_t nc = c1 - jc < Bl::NC ? c1 - jc : Bl::NC;
+    for (int64_t pc = 0; pc < k; pc += Bl::KC) {
+      const int64_t kc = k - pc < Bl::KC ? k - pc : Bl::KC;
+      pack_b(b.data + pc * b.rs + jc * b.cs, b.rs, b.cs, kc, nc, bp);
+      for (int64_t ic = r0; ic < r1; ic += Bl::MC) {
+        const int64_t mc = r1 - ic < Bl::MC ? r1 - ic : Bl::MC;
+        pack_a(a.data + ic * a.rs + pc * a.cs, a.rs, a.cs, mc, kc, ap);
+        macro_kernel<T>(ap, bp, mc, nc, kc, c.data + ic * c.rs + jc * c.cs, c.rs, c.cs, pc == 0);
+      }
+    }
+  }
+}
+
 // Direct product for small shapes, where packing costs more than it saves:
 // row i of C accumulates a[i][k] * row k of B (unit-stride B rows vectorize).
 template <class T>
@@ -145,6 +176,48 @@ TL_HD void small_gemm(int64_t m, int64_t n, int64_t k, Mat<const T> a, Mat<const
       } else {
         for (int64_t j = 0; j < n; ++j) ci[j * c.cs] += aip * bp[j * b.cs];
       }
+    }
+  }
+}
+
+// Matrix-vector shapes are memory bound; packing would only add traffic.
+// N == 1: c[i] = dot(a[i, :], b[:, 0]) for rows [i0, i1).
+template <class T>
+TL_HD void gemv_rows(int64_t i0, int64_t i1, int64_t k, Mat<const T> a, Mat<const T> b, Mat<T> c) {
+  // Independent partial sums (four AVX2 registers) hide the FMA latency that
+  // a single running sum would serialize on.
+  constexpr int L = static_cast<int>(128 / sizeof(T));
+  for (int64_t i = i0; i < i1; ++i) {
+    const T* ai = a.data + i * a.rs;
+    T s = T(0);
+    int64_t p = 0;
+    if (a.cs == 1 && b.rs == 1) {
+      T lane[L];
+      for (int j = 0; j < L; ++j) lane[j] = T(0);
+      for (; p + L <= k; p += L) {
+#pragma omp simd
+        for (int j = 0; j < L; ++j) lane[j] += ai[p + j] * b.data[p + j];
+      }
+      for (int j = 0; j < L; ++j) s += lane[j];
+    }
+    for (; p < k; ++p) s += ai[p * a.cs] * b.data[p * b.rs];
+    c.data[i * c.rs] = s;
+  }
+}
+
+// M == 1: c[0, j] = sum_k a[0, k] * b[k, j] for columns [j0, j1), accumulated
+// row of B by row of B so that unit-stride rows vectorize.
+template <class T>
+TL_HD void gevm_cols(int64_t j0, int64_t j1, int64_t k, Mat<const T> a, Mat<const T> b, Mat<T> c) {
+  for (int64_t j = j0; j < j1; ++j) c.data[j * c.cs] = T(0);
+  for (int64_t p = 0; p < k; ++p) {
+    const T ap = a.data[p * a.cs];
+    const T* bp = b.data + p * b.rs;
+    if (b.cs == 1 && c.cs == 1) {
+#pragma omp simd
+      for (int64_t j = j0; j < j1; ++j) c.data[j] += ap * bp[j];
+    } else {
+      for (int64_t j = j0; j < j1; ++j) c.data[j * c.cs] += ap * bp[j * b.cs];
     }
   }
 }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #ifndef TL_HD
 #define TL_HD
@@ -43,6 +44,16 @@ TL_HD inline Words4 philox4x32_10(uint64_t counter, uint64_t seed) {
   return Words4{{c0, c1, c2, c3}};
 }
 
+// Words [pos, pos + n) of the stream, a whole Philox block at a time.
+TL_HD inline void fill_words(uint64_t seed, uint64_t pos, int64_t n, uint32_t* out) {
+  int64_t i = 0;
+  while (i < n) {
+    const uint64_t p = pos + static_cast<uint64_t>(i);
+    const Words4 w = philox4x32_10(p >> 2, seed);
+    for (unsigned lane = static_cast<unsigned>(p & 3); lane < 4 && i < n; ++lane, ++i) out[i] = w.v[lane];
+  }
+}
+
 // Sequential reader over the word stream that reuses the last Philox block.
 struct Stream {
   uint64_t seed;
@@ -69,26 +80,86 @@ struct Stream {
 TL_HD inline float unit_float(uint32_t w) { return static_cast<float>(w >> 8) * (1.0f / 16777216.0f); }
 TL_HD inline double unit_double(uint64_t w) { return static_cast<double>(w >> 11) * (1.0 / 9007199254740992.0); }
 // (0, 1]: safe for log().
-TL_HD inline double unit_open_float(uint32_t w) { return (static_cast<double>(w >> 8) + 1.0) * (1.0 / 16777216.0); }
+TL_HD inline float unit_open_float(uint32_t w) { return static_cast<float>((w >> 8) + 1) * (1.0f / 16777216.0f); }
 TL_HD inline double unit_open_double(uint64_t w) {
   return (static_cast<double>(w >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
 
-// a + (b - a) * u, kept below b when rounding would reach it.
+// a + (b - a) * u in the output precision. `below_b` is the largest value
+// below b (nextafter(b, a)), used when rounding would land on b; a select
+// between two ready values, so the loop stays vectorizable.
 template <class T>
-TL_HD T scale_uniform(double u, double a, double b) {
-  T x = static_cast<T>(a + (b - a) * u);
-  if (b > a && !(static_cast<double>(x) < b)) x = std::nextafter(static_cast<T>(b), static_cast<T>(a));
-  if (b > a && static_cast<double>(x) < a) x = static_cast<T>(a);
-  return x;
+TL_HD T scale_uniform(T u, T a, T span, T b, T below_b) {
+  const T x = u * span + a;
+  return x < b ? x : below_b;
 }
 
-// Box-Muller: two independent standard normals from u1 in (0, 1], u2 in [0, 1).
+// Box-Muller in double: two independent standard normals from u1 in (0, 1],
+// u2 in [0, 1).
 TL_HD inline void box_muller(double u1, double u2, double& z0, double& z1) {
   const double r = std::sqrt(-2.0 * std::log(u1));
   const double t = 6.283185307179586476925 * u2;
   z0 = r * std::cos(t);
   z1 = r * std::sin(t);
+}
+
+// Vectorizable float32 Box-Muller. libm's logf/sincosf are scalar calls and
+// dominate normal_() otherwise; these are the Cephes single-precision
+// polynomials (about 1 ulp on the ranges used), written as straight-line math
+// the compiler vectorizes and a device can run unchanged.
+
+// ln(x) for normal, positive, finite x.
+TL_HD inline float log_approx(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  int e = static_cast<int>(bits >> 23) - 126;  // x = m * 2^e, m in [0.5, 1)
+  bits = (bits & 0x007FFFFFu) | 0x3F000000u;
+  float m;
+  memcpy(&m, &bits, sizeof m);
+  // Arithmetic instead of a select between two computed floats: the compiler
+  // will not evaluate both arms (FP traps), which would block vectorization.
+  const int low = m < 0.707106781186547524f ? 1 : 0;
+  e -= low;
+  m = m * static_cast<float>(1 + low) - 1.0f;  // 2m - 1 or m - 1, both exact
+  const float z = m * m;
+  float y = 7.0376836292e-2f;
+  y = y * m - 1.1514610310e-1f;
+  y = y * m + 1.1676998740e-1f;
+  y = y * m - 1.2420140846e-1f;
+  y = y * m + 1.4249322787e-1f;
+  y = y * m - 1.6668057665e-1f;
+  y = y * m + 2.0000714765e-1f;
+  y = y * m - 2.4999993993e-1f;
+  y = y * m + 3.3333331174e-1f;
+  y = y * m * z;
+  const float fe = static_cast<float>(e);
+  y += -2.12194440e-4f * fe;
+  y += -0.5f * z;
+  return m + y + 0.693359375f * fe;
+}
+
+// cos and sin of 2*pi*u for u in [0, 1). The reduction is exact: 4u - q is
+// computed without rounding for the 24-bit u this is fed.
+TL_HD inline void sincos_turns(float u, float& c, float& s) {
+  const float u4 = u * 4.0f;
+  const int q = static_cast<int>(u4 + 0.5f);  // nearest quadrant, 0..4
+  const float r = (u4 - static_cast<float>(q)) * 1.57079632679489661923f;  // [-pi/4, pi/4]
+  const float z = r * r;
+  const float sr = ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f) * z * r + r;
+  const float cr = ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z + 4.166664568298827e-2f) * z * z -
+                   0.5f * z + 1.0f;
+  const bool swap = (q & 1) != 0;
+  const float cv = swap ? sr : cr, sv = swap ? cr : sr;
+  c = ((q + 1) & 2) ? -cv : cv;  // cos < 0 in quadrants 1, 2
+  s = (q & 2) ? -sv : sv;        // sin < 0 in quadrants 2, 3
+}
+
+// The radius^2 and angle parts of float32 Box-Muller from 24-bit uniforms
+// u1 in (0, 1], u2 in [0, 1); the normals are sqrt(r2) * c and sqrt(r2) * s.
+// (sqrt is left to the caller: with errno semantics it blocks vectorization.)
+TL_HD inline void box_muller_parts(float u1, float u2, float& r2, float& c, float& s) {
+  r2 = -2.0f * log_approx(u1);
+  sincos_turns(u2, c, s);
 }
 
 // floor(w * range / 2^64): uniform in [0, range) with bias below range / 2^64

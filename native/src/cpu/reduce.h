@@ -14,9 +14,14 @@ namespace tl {
 namespace cpu {
 namespace reduce {
 
-// Independent accumulators per block: they give the vectorizer a wide enough
-// dependency-free body and keep rounding error from growing linearly.
-constexpr int kLanes = 32;
+// Independent accumulators per block: 128 bytes of them (four AVX2 registers)
+// give the vectorizer a dependency-free body wide enough to hide add latency
+// and keep rounding error from growing linearly. More lanes than fit in
+// registers make the compiler keep them in memory, which is far slower.
+template <class Acc>
+constexpr int lanes_for() {
+  return static_cast<int>(128 / sizeof(Acc)) < 64 ? static_cast<int>(128 / sizeof(Acc)) : 64;
+}
 // Elements folded into lanes before the partial result enters the pairwise
 // cascade. Block boundaries sit at fixed linear positions, so a result never
 // depends on how the work was split across threads.
@@ -102,12 +107,28 @@ struct Min {
   static TL_HD T combine(T a, T b) { return step(a, b); }
 };
 
-// Reduces n <= kBlock elements p[0], p[stride], ... Element i always goes to
-// lane i % kLanes and lanes are folded as a tree, so the arithmetic (and the
-// rounding) is the same for any stride.
+// Folds lanes pairwise (j with j + W/2). Constant trip counts keep the lanes
+// in vector registers: a variable lane index anywhere in reduce_block makes the
+// compiler keep them in memory, and the loop then runs at store-forwarding speed.
+template <class Op, int W>
+TL_HD typename Op::acc_t fold_lanes(typename Op::acc_t* lane) {
+  if constexpr (W == 1) {
+    return lane[0];
+  } else {
+#pragma omp simd
+    for (int j = 0; j < W / 2; ++j) lane[j] = Op::combine(lane[j], lane[j + W / 2]);
+    return fold_lanes<Op, W / 2>(lane);
+  }
+}
+
+// Reduces n <= kBlock elements p[0], p[stride], ... Element i goes to lane
+// i % kLanes, the lanes are folded as a tree and the last n % kLanes elements
+// are added in order, so the arithmetic (and the rounding) is the same for any
+// stride.
 template <class Op, class In>
 TL_HD typename Op::acc_t reduce_block(const In* p, int64_t stride, int64_t n) {
   using Acc = typename Op::acc_t;
+  constexpr int kLanes = lanes_for<Acc>();
   Acc lane[kLanes];
   for (int j = 0; j < kLanes; ++j) lane[j] = Op::identity();
   int64_t i = 0;
@@ -121,10 +142,9 @@ TL_HD typename Op::acc_t reduce_block(const In* p, int64_t stride, int64_t n) {
     for (; i + kLanes <= n; i += kLanes)
       for (int j = 0; j < kLanes; ++j) lane[j] = Op::step(lane[j], p[(i + j) * stride]);
   }
-  for (int j = 0; i < n; ++i, ++j) lane[j] = Op::step(lane[j], p[i * stride]);
-  for (int w = kLanes / 2; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) lane[j] = Op::combine(lane[j], lane[j + w]);
-  return lane[0];
+  Acc acc = fold_lanes<Op, kLanes>(lane);
+  for (; i < n; ++i) acc = Op::step(acc, p[i * stride]);
+  return acc;
 }
 
 // Pairwise combination of block results as they stream in (a binary counter):

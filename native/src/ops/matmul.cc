@@ -44,81 +44,94 @@ std::atomic<bool> use_blas{false};
 
 // Products up to this many multiply-adds skip packing (e.g. 32x4 @ 4x32).
 constexpr int64_t kSmallFlops = 16 * 1024;
-// Below this BLAS call and threading overhead beat the built-in kernel's cost.
-constexpr int64_t kBlasMinFlops = 96 * 96 * 96;
+// Below this (about 112^3) the built-in kernel beats BLAS's call and threading
+// overhead (measured with 2 threads on an AVX2 machine; worth re-tuning on more).
+constexpr int64_t kBlasMinFlops = int64_t{112} * 112 * 112;
 // Batches of products below this size run one product per thread.
 constexpr int64_t kBatchParallelFlops = 1 << 21;
 
-template <class T>
-std::vector<T>& thread_scratch() {
-  // Per-thread packed-A panel, kept across calls by the pool's long-lived threads.
+// Per-thread packing buffers (Slot 0: A, 1: B), kept across calls by the pool's long-lived
+// threads (so it is zero-filled only when it first grows). A std::vector, not
+// the caching allocator: thread-local destructors can run at exit after that
+// allocator's statics are gone.
+template <class T, int Slot>
+T* thread_scratch(size_t n) {
   thread_local std::vector<T> buf;
-  return buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
 }
 
-// The blocked GEMM for one product. With `parallel`, the M x N work of every
-// (NC, KC) block is split into tasks over MC-row blocks and column groups.
-// Returns false when scratch memory could not be had.
+// Work (multiply-adds) below which another thread costs more than it saves.
+constexpr int64_t kMinTaskFlops = int64_t{1} << 19;
+
+// Splits `threads` tasks into mp row parts x np column parts giving the most
+// square pieces of an m x n block (least redundant packing, even balance).
+void split_tasks(int threads, int64_t m, int64_t n, int& mp, int& np) {
+  mp = threads;
+  np = 1;
+  double best = -1;
+  for (int r = 1; r <= threads; ++r) {
+    if (threads % r) continue;
+    const int c = threads / r;
+    const double pm = static_cast<double>(m) / r, pn = static_cast<double>(n) / c;
+    const double score = std::min(pm, pn) / std::max(pm, pn);
+    if (score > best) {
+      best = score;
+      mp = r;
+      np = c;
+    }
+  }
+}
+
+// The blocked GEMM for one product. With `parallel`, C is cut into one
+// rectangle per thread and each thread runs the whole blocked loop nest on its
+// rectangle with its own packing buffers: one parallel region per product, at
+// the price of packing A np times and B mp times (a fraction np/N + mp/M of
+// the work). Returns false when scratch memory could not be had.
 template <class T>
 bool blocked_gemm(int64_t M, int64_t N, int64_t K, Mat<const T> a, Mat<const T> b, Mat<T> c, bool parallel) {
   using Bl = Blocking<T>;
-  constexpr int64_t NR = Bl::NR, KC = Bl::KC, MC = Bl::MC, NC = Bl::NC;
-  std::vector<T> bpack;
-  try {
-    bpack.resize(static_cast<size_t>(KC * ((std::min(NC, N) + NR - 1) / NR * NR)));
-  } catch (const std::bad_alloc&) {
-    return false;
+  constexpr int64_t MR = Bl::MR, NR = Bl::NR;
+  const int64_t units = (M + MR - 1) / MR, panels = (N + NR - 1) / NR;
+  int threads = 1;
+  if (parallel) {
+    const int64_t by_work = std::max<int64_t>(1, M * N * K / kMinTaskFlops);
+    threads = static_cast<int>(std::min<int64_t>({num_threads(), by_work, units * panels}));
   }
-  const int threads = parallel ? num_threads() : 1;
+  int mp = 1, np = 1;
+  split_tasks(threads, M, N, mp, np);
   std::atomic<bool> oom{false};
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    const int64_t nc = std::min(NC, N - jc);
-    const int64_t panels = (nc + NR - 1) / NR;
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      const int64_t kc = std::min(KC, K - pc);
-      const T* bsrc = b.data + pc * b.rs + jc * b.cs;
-      T* bdst = bpack.data();
-      auto pack_panels = [&](int64_t p0, int64_t p1) {
-        for (int64_t p = p0; p < p1; ++p)
-          pack_b(bsrc + p * NR * b.cs, b.rs, b.cs, kc, std::min(NR, nc - p * NR), bdst + p * kc * NR);
-      };
-      if (parallel && panels * kc * NR >= 2 * kElementwiseGrain) parallel_for(panels, 1, pack_panels);
-      else pack_panels(0, panels);
-
-      const int64_t mblocks = (M + MC - 1) / MC;
-      int64_t groups = 1;
-      if (mblocks < 2 * threads) groups = std::min(panels, (2 * threads + mblocks - 1) / mblocks);
-      const int64_t per_group = (panels + groups - 1) / groups;
-      const int64_t tasks = mblocks * groups;
-      const bool overwrite = pc == 0;
-      auto run_tasks = [&](int64_t t0, int64_t t1) {
-        try {
-          std::vector<T>& ap = thread_scratch<T>();
-          ap.resize(static_cast<size_t>(MC * KC));
-          int64_t packed_block = -1;
-          for (int64_t t = t0; t < t1; ++t) {
-            const int64_t ib = t / groups, g = t % groups;
-            const int64_t ic = ib * MC, mc = std::min(MC, M - ic);
-            if (ib != packed_block) {
-              pack_a(a.data + ic * a.rs + pc * a.cs, a.rs, a.cs, mc, kc, ap.data());
-              packed_block = ib;
-            }
-            const int64_t p0 = g * per_group, p1 = std::min(panels, p0 + per_group);
-            if (p0 >= p1) continue;
-            const int64_t j0 = p0 * NR, ncols = std::min(nc, p1 * NR) - j0;
-            macro_kernel<T>(ap.data(), bdst + p0 * kc * NR, mc, ncols, kc, c.data + ic * c.rs + (jc + j0) * c.cs,
-                            c.rs, c.cs, overwrite);
-          }
-        } catch (const std::bad_alloc&) {
-          oom = true;
-        }
-      };
-      if (parallel && tasks > 1) parallel_for(tasks, 1, run_tasks);
-      else run_tasks(0, tasks);
-      if (oom) return false;
+  auto run_tasks = [&](int64_t t0, int64_t t1) {
+    try {
+      T* ap = thread_scratch<T, 0>(static_cast<size_t>(gemm_a_scratch<T>()));
+      T* bp = thread_scratch<T, 1>(static_cast<size_t>(gemm_b_scratch<T>()));
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t pm = t / np, pn = t % np;
+        const int64_t r0 = std::min(M, units * pm / mp * MR), r1 = std::min(M, units * (pm + 1) / mp * MR);
+        const int64_t c0 = std::min(N, panels * pn / np * NR), c1 = std::min(N, panels * (pn + 1) / np * NR);
+        if (r0 < r1 && c0 < c1) gemm_block<T>(r0, r1, c0, c1, K, a, b, c, ap, bp);
+      }
+    } catch (const std::bad_alloc&) {
+      oom = true;
     }
-  }
-  return true;
+  };
+  const int64_t tasks = static_cast<int64_t>(mp) * np;
+  if (tasks > 1) parallel_for(tasks, 1, run_tasks);
+  else run_tasks(0, tasks);
+  return !oom;
+}
+
+// Matrix-vector shapes (M == 1 or N == 1), split over the output.
+template <class T>
+void gemv(int64_t M, int64_t N, int64_t K, Mat<const T> a, Mat<const T> b, Mat<T> c, bool parallel) {
+  const int64_t outputs = M == 1 ? N : M;
+  const int64_t grain = std::max<int64_t>(64, kElementwiseGrain / std::max<int64_t>(1, K));
+  auto body = [&](int64_t o0, int64_t o1) {
+    if (N == 1) gemv_rows<T>(o0, o1, K, a, b, c);
+    else gevm_cols<T>(o0, o1, K, a, b, c);
+  };
+  if (parallel) parallel_for(outputs, grain, body);
+  else body(0, outputs);
 }
 
 #ifdef TL_HAVE_CBLAS
@@ -194,8 +207,14 @@ bool gemm_one(int64_t M, int64_t N, int64_t K, Mat<const T> a, Mat<const T> b, M
     small_gemm<T>(M, N, K, a, b, c);
     return true;
   }
+  if (M == 1 || N == 1) {  // also ahead of BLAS, whose gemm is slower on these shapes
+    gemv<T>(M, N, K, a, b, c, parallel);
+    return true;
+  }
 #ifdef TL_HAVE_CBLAS
-  if (use_blas.load(std::memory_order_relaxed) && flops >= kBlasMinFlops && try_blas<T>(M, N, K, a, b, c))
+  // Only from the calling thread: BLAS threads itself, and concurrent calls
+  // into a pthreads OpenBLAS from our workers would oversubscribe the cores.
+  if (parallel && use_blas.load(std::memory_order_relaxed) && flops >= kBlasMinFlops && try_blas<T>(M, N, K, a, b, c))
     return true;
 #endif
   return blocked_gemm<T>(M, N, K, a, b, c, parallel);

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/alloc.h"
 #include "../core/args.h"
 #include "../core/registry.h"
 #include "../core/threadpool.h"
@@ -78,6 +79,63 @@ T from_int(int64_t v) {
   else return static_cast<T>(v);
 }
 
+// Uninitialized scratch memory from the caching allocator, grown on demand.
+// A fresh std::vector would be zero-filled and page-faulted in on every call,
+// which costs more than the work itself for large inputs.
+template <class T>
+class Scratch {
+ public:
+  Scratch() = default;
+  ~Scratch() { release(); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  // At least n elements; contents are not kept when it grows. Throws std::bad_alloc.
+  T* get(size_t n) {
+    if (n > cap_ || p_ == nullptr) {
+      release();
+      p_ = static_cast<T*>(host_alloc(std::max<size_t>(n, 1) * sizeof(T), &bytes_));
+      cap_ = bytes_ / sizeof(T);
+    }
+    return p_;
+  }
+
+ private:
+  void release() {
+    if (p_) host_free(p_, bytes_);
+    p_ = nullptr;
+    cap_ = bytes_ = 0;
+  }
+  T* p_ = nullptr;
+  size_t cap_ = 0, bytes_ = 0;
+};
+
+struct Keyed {
+  uint64_t key;
+  int64_t index;
+};
+
+// Stable LSD radix sort by key (records start in index order, so equal keys
+// stay in index order). Returns the buffer that holds the result.
+Keyed* radix_sort_keys(Keyed* a, Keyed* tmp, int64_t n) {
+  std::vector<int64_t> count(8 * 256, 0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int p = 0; p < 8; ++p) ++count[p * 256 + ((a[i].key >> (8 * p)) & 0xFF)];
+  for (int p = 0; p < 8; ++p) {
+    int64_t* c = count.data() + p * 256;
+    if (c[(a[0].key >> (8 * p)) & 0xFF] == n) continue;
+    int64_t sum = 0;
+    for (int d = 0; d < 256; ++d) {
+      const int64_t k = c[d];
+      c[d] = sum;
+      sum += k;
+    }
+    for (int64_t i = 0; i < n; ++i) tmp[c[(a[i].key >> (8 * p)) & 0xFF]++] = a[i];
+    std::swap(a, tmp);
+  }
+  return a;
+}
+
 template <class F>
 void parallel_elements(int64_t n, F body) {
   parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) { body(b, e); });
@@ -109,20 +167,34 @@ Napi::Value Random(const Napi::CallbackInfo& info) {
     const double a = num_arg(info, 5), b = num_arg(info, 6);
     if (!(a <= b)) fail(env, "uniform_ expects to return a [from, to) range, but found from=" + std::to_string(a) +
                                  " > to=" + std::to_string(b));
-    if (dt == DType::Float32) {
-      float* o = reinterpret_cast<float*>(out);
+    const bool f32 = dt == DType::Float32;
+    const int64_t w = f32 ? 1 : 2;
+    dispatch_floating(dt, [&](auto tag) {
+      using T = decltype(tag);
+      T* o = reinterpret_cast<T*>(out);
+      const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+      const T span = tb - ta, below_b = tb > ta ? std::nextafter(tb, ta) : tb;
       parallel_elements(numel, [&](int64_t s, int64_t e) {
-        Stream st(seed);
-        for (int64_t i = s; i < e; ++i) o[i] = scale_uniform<float>(unit_float(st.word(offset + i)), a, b);
+        constexpr int64_t kTile = 512;
+        uint32_t words[2 * kTile];
+        for (int64_t i0 = s; i0 < e; i0 += kTile) {
+          const int64_t n = std::min(kTile, e - i0);
+          fill_words(seed, offset + static_cast<uint64_t>(i0 * w), n * w, words);
+          T* oi = o + i0;
+          if constexpr (std::is_same_v<T, float>) {
+#pragma omp simd
+            for (int64_t j = 0; j < n; ++j) oi[j] = scale_uniform<T>(unit_float(words[j]), ta, span, tb, below_b);
+          } else {
+#pragma omp simd
+            for (int64_t j = 0; j < n; ++j) {
+              const uint64_t bits = (static_cast<uint64_t>(words[2 * j + 1]) << 32) | words[2 * j];
+              oi[j] = scale_uniform<T>(unit_double(bits), ta, span, tb, below_b);
+            }
+          }
+        }
       });
-      return Napi::Number::New(env, static_cast<double>(numel));
-    }
-    double* o = reinterpret_cast<double*>(out);
-    parallel_elements(numel, [&](int64_t s, int64_t e) {
-      Stream st(seed);
-      for (int64_t i = s; i < e; ++i) o[i] = scale_uniform<double>(unit_double(st.word64(offset + 2 * i)), a, b);
     });
-    return Napi::Number::New(env, static_cast<double>(2 * numel));
+    return Napi::Number::New(env, static_cast<double>(w * numel));
   }
 
   if (kind == kNormal) {
@@ -131,25 +203,44 @@ Napi::Value Random(const Napi::CallbackInfo& info) {
     const int64_t pairs = (numel + 1) / 2;
     const bool f32 = dt == DType::Float32;
     const int64_t w = f32 ? 1 : 2;
-    parallel_elements(pairs, [&](int64_t s, int64_t e) {
-      Stream st(seed);
-      for (int64_t p = s; p < e; ++p) {
-        const uint64_t pos = offset + 2 * p * w;
-        double z0, z1;
-        if (f32) box_muller(unit_open_float(st.word(pos)), unit_float(st.word(pos + 1)), z0, z1);
-        else box_muller(unit_open_double(st.word64(pos)), unit_double(st.word64(pos + 2)), z0, z1);
-        const int64_t i = 2 * p;
-        if (f32) {
-          float* o = reinterpret_cast<float*>(out);
-          o[i] = static_cast<float>(mean + std * z0);
-          if (i + 1 < numel) o[i + 1] = static_cast<float>(mean + std * z1);
-        } else {
-          double* o = reinterpret_cast<double*>(out);
+    if (f32) {
+      float* o = reinterpret_cast<float*>(out);
+      const float fm = static_cast<float>(mean), fs = static_cast<float>(std);
+      parallel_elements(pairs, [&](int64_t s, int64_t e) {
+        Stream st(seed);
+        constexpr int kTile = 256;
+        float u1[kTile], u2[kTile], r2[kTile], c[kTile], sn[kTile];
+        for (int64_t p0 = s; p0 < e; p0 += kTile) {
+          const int n = static_cast<int>(std::min<int64_t>(kTile, e - p0));
+          for (int j = 0; j < n; ++j) {
+            const uint64_t pos = offset + 2 * (p0 + j);
+            u1[j] = unit_open_float(st.word(pos));
+            u2[j] = unit_float(st.word(pos + 1));
+          }
+#pragma omp simd
+          for (int j = 0; j < n; ++j) box_muller_parts(u1[j], u2[j], r2[j], c[j], sn[j]);
+          for (int j = 0; j < n; ++j) {
+            const float r = std::sqrt(r2[j]);
+            const int64_t i = 2 * (p0 + j);
+            o[i] = fm + fs * (r * c[j]);
+            if (i + 1 < numel) o[i + 1] = fm + fs * (r * sn[j]);
+          }
+        }
+      });
+    } else {
+      double* o = reinterpret_cast<double*>(out);
+      parallel_elements(pairs, [&](int64_t s, int64_t e) {
+        Stream st(seed);
+        for (int64_t p = s; p < e; ++p) {
+          const uint64_t pos = offset + 4 * p;
+          double z0, z1;
+          box_muller(unit_open_double(st.word64(pos)), unit_double(st.word64(pos + 2)), z0, z1);
+          const int64_t i = 2 * p;
           o[i] = mean + std * z0;
           if (i + 1 < numel) o[i + 1] = mean + std * z1;
         }
-      }
-    });
+      });
+    }
     return Napi::Number::New(env, static_cast<double>(pairs * 2 * w));
   }
 
@@ -179,14 +270,12 @@ Napi::Value Random(const Napi::CallbackInfo& info) {
   if (dt == DType::Bool || (dt == DType::UInt8 && numel > 256) ||
       (dt == DType::Float32 && numel > (int64_t{1} << 24)) || (dt == DType::Int32 && numel > 0x7FFFFFFFLL))
     fail(env, std::string("randperm(): ") + dtype_name(dt) + " cannot hold the values 0.." + std::to_string(numel - 1));
-  struct Keyed {
-    uint64_t key;
-    int64_t index;
-    bool operator<(const Keyed& o) const { return key < o.key || (key == o.key && index < o.index); }
-  };
-  std::vector<Keyed> keys;
+  Scratch<Keyed> keys_buf, tmp_buf;
+  Keyed* keys = nullptr;
+  Keyed* tmp = nullptr;
   try {
-    keys.resize(static_cast<size_t>(numel));
+    keys = keys_buf.get(static_cast<size_t>(numel));
+    tmp = tmp_buf.get(static_cast<size_t>(numel));
   } catch (const std::bad_alloc&) {
     fail(env, "randperm(): out of memory");
   }
@@ -194,12 +283,12 @@ Napi::Value Random(const Napi::CallbackInfo& info) {
     Stream st(seed);
     for (int64_t i = s; i < e; ++i) keys[i] = Keyed{st.word64(offset + 2 * i), i};
   });
-  std::sort(keys.begin(), keys.end());
+  const Keyed* sorted = radix_sort_keys(keys, tmp, numel);
   dispatch_all(dt, [&](auto tag) {
     using T = decltype(tag);
     using S = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
     S* o = reinterpret_cast<S*>(out);
-    for (int64_t j = 0; j < numel; ++j) o[j] = static_cast<S>(keys[j].index);
+    for (int64_t j = 0; j < numel; ++j) o[j] = static_cast<S>(sorted[j].index);
   });
   return Napi::Number::New(env, static_cast<double>(2 * numel));
 }

@@ -157,7 +157,10 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
   View src_v;
   if (src_is_scalar) {
     scalar = scalar_from(info[3], dt);
-    src_v.data = reinterpret_cast<char*>(&scalar);  // strides stay 0: every position reads it
+    // Stride 0 on every dim: each position reads the one value. (View leaves
+    // its strides uninitialised, so they are set here explicitly.)
+    src_v.data = reinterpret_cast<char*>(&scalar);
+    for (int d = 0; d < kMaxDims; ++d) src_v.strides[d] = 0;
   } else {
     src_v = make_view(env, src_buf, el, ndim, shape, src_off, src_st, "scatter: src");
   }

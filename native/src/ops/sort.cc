@@ -14,8 +14,8 @@
 #include <atomic>
 #include <new>
 #include <string>
-#include <vector>
 
+#include "../core/alloc.h"
 #include "../core/args.h"
 #include "../core/iter.h"
 #include "../core/registry.h"
@@ -26,6 +26,37 @@ namespace tl {
 namespace {
 
 using namespace cpu::sort;
+
+// Uninitialized scratch memory from the caching allocator, grown on demand.
+// A fresh std::vector would be zero-filled and page-faulted in on every call,
+// which costs more than the work itself for large inputs.
+template <class T>
+class Scratch {
+ public:
+  Scratch() = default;
+  ~Scratch() { release(); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  // At least n elements; contents are not kept when it grows. Throws std::bad_alloc.
+  T* get(size_t n) {
+    if (n > cap_ || p_ == nullptr) {
+      release();
+      p_ = static_cast<T*>(host_alloc(std::max<size_t>(n, 1) * sizeof(T), &bytes_));
+      cap_ = bytes_ / sizeof(T);
+    }
+    return p_;
+  }
+
+ private:
+  void release() {
+    if (p_) host_free(p_, bytes_);
+    p_ = nullptr;
+    cap_ = bytes_ = 0;
+  }
+  T* p_ = nullptr;
+  size_t cap_ = 0, bytes_ = 0;
+};
 
 // Below this slice length a comparison sort beats the radix passes' fixed cost.
 constexpr int64_t kRadixMin = 256;
@@ -55,43 +86,38 @@ Rec* radix_sort(Rec* a, Rec* tmp, int64_t n, int passes) {
 // Per-chunk scratch, reused across the slices a worker sorts.
 template <class T>
 struct SliceSorter {
-  std::vector<T> vals;
-  std::vector<uint64_t> packed, packed_tmp;  // 32-bit key << 32 | position
-  std::vector<Wide> wide, wide_tmp;
+  Scratch<T> vals_buf;
+  Scratch<uint64_t> packed_buf, packed_tmp;  // 32-bit key << 32 | position
+  Scratch<Wide> wide_buf, wide_tmp;
 
   void sort(const char* in, int64_t is, char* vout, int64_t vs, char* iout, int64_t xs, int64_t n, bool desc) {
-    vals.resize(static_cast<size_t>(n));
+    const size_t un = static_cast<size_t>(n);
+    // Copied first, so values may be the input's own memory.
+    T* vals = vals_buf.get(un);
     for (int64_t i = 0; i < n; ++i) vals[i] = *reinterpret_cast<const T*>(in + i * is);
     using Key = decltype(key_of(T{}));
-    if (sizeof(Key) == 4 && n <= (int64_t{1} << 32)) {
-      packed.resize(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i)
-        packed[i] = (static_cast<uint64_t>(directed(key_of(vals[i]), desc)) << 32) | static_cast<uint64_t>(i);
-      const uint64_t* r = packed.data();
-      if (n < kRadixMin) {
-        std::sort(packed.begin(), packed.end());
-      } else {
-        packed_tmp.resize(static_cast<size_t>(n));
-        // uint8 keys only need their low byte; other 4-byte keys all four.
-        r = radix_sort(packed.data(), packed_tmp.data(), n, sizeof(T) == 1 ? 1 : 4);
+    if constexpr (sizeof(Key) == 4) {
+      if (n <= (int64_t{1} << 32)) {
+        uint64_t* packed = packed_buf.get(un);
+        for (int64_t i = 0; i < n; ++i)
+          packed[i] = (static_cast<uint64_t>(directed(key_of(vals[i]), desc)) << 32) | static_cast<uint64_t>(i);
+        const uint64_t* r = packed;
+        if (n < kRadixMin) std::sort(packed, packed + n);
+        else r = radix_sort(packed, packed_tmp.get(un), n, sizeof(T) == 1 ? 1 : 4);  // uint8: one key byte
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t i = static_cast<int64_t>(r[j] & 0xFFFFFFFFu);
+          *reinterpret_cast<T*>(vout + j * vs) = vals[i];
+          *reinterpret_cast<int64_t*>(iout + j * xs) = i;
+        }
+        return;
       }
-      for (int64_t j = 0; j < n; ++j) {
-        const int64_t i = static_cast<int64_t>(r[j] & 0xFFFFFFFFu);
-        *reinterpret_cast<T*>(vout + j * vs) = vals[i];
-        *reinterpret_cast<int64_t*>(iout + j * xs) = i;
-      }
-      return;
     }
-    wide.resize(static_cast<size_t>(n));
+    Wide* wide = wide_buf.get(un);
     for (int64_t i = 0; i < n; ++i)
       wide[i] = Wide{static_cast<uint64_t>(directed(key_of(vals[i]), desc)), static_cast<uint64_t>(i)};
-    const Wide* r = wide.data();
-    if (n < kRadixMin) {
-      std::sort(wide.begin(), wide.end());
-    } else {
-      wide_tmp.resize(static_cast<size_t>(n));
-      r = radix_sort(wide.data(), wide_tmp.data(), n, static_cast<int>(sizeof(Key)));
-    }
+    const Wide* r = wide;
+    if (n < kRadixMin) std::sort(wide, wide + n);
+    else r = radix_sort(wide, wide_tmp.get(un), n, static_cast<int>(sizeof(Key)));
     for (int64_t j = 0; j < n; ++j) {
       const int64_t i = static_cast<int64_t>(r[j].index);
       *reinterpret_cast<T*>(vout + j * vs) = vals[i];

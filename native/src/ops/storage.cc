@@ -118,6 +118,7 @@ Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
 struct MetaSlot {
   Napi::Reference<Napi::Float64Array> ref;
   const double* data = nullptr;
+  size_t length = 0;
 };
 
 Napi::Value SetMeta(const Napi::CallbackInfo& info) {
@@ -134,6 +135,7 @@ Napi::Value SetMeta(const Napi::CallbackInfo& info) {
   }
   slot->ref = Napi::Persistent(arr);
   slot->data = arr.Data();
+  slot->length = arr.ElementLength();
   return env.Undefined();
 }
 
@@ -144,9 +146,10 @@ Napi::Value NumThreads(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-const double* meta_data(Napi::Env env) {
+const double* meta_data(Napi::Env env, size_t* length) {
   auto* slot = env.GetInstanceData<MetaSlot>();
   if (slot == nullptr || slot->data == nullptr) fail(env, "internal: setMeta() was not called");
+  *length = slot->length;
   return slot->data;
 }
 
