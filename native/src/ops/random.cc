@@ -11,7 +11,9 @@
 //   kind 0 uniform [a, b)        float32 (W = 1) / float64 (W = 2)
 //   kind 1 normal mean a, std b  float32 / float64, Box-Muller: elements 2p and
 //                                2p+1 share words [2pW, 2pW + 2W); an odd numel
-//                                still uses the whole last pair
+//                                still uses the whole last pair. float32 uses
+//                                vectorized float polynomials for log/sin/cos
+//                                (about 1 ulp), float64 uses libm
 //   kind 2 integers in [a, b)    any dtype (W = 2: 64 random bits per value);
 //                                a, b are integers (numbers or BigInts) with a < b
 //   kind 3 randperm              a permutation of 0..numel-1 (int64, or any
