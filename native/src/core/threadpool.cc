@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -10,6 +11,12 @@
 
 namespace tl {
 namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 class Pool {
  public:
@@ -22,6 +29,7 @@ class Pool {
     stop();
     std::lock_guard<std::mutex> g(mu_);
     quit_ = false;
+    quit_flag_.store(false);
     for (int i = 0; i < workers; ++i) threads_.emplace_back([this, i] { loop(i); });
   }
 
@@ -54,9 +62,17 @@ class Pool {
     for (;;) {
       const std::function<void(int)>* job;
       int chunks;
+      // Spin briefly before sleeping: back-to-back parallel ops (a loop of big
+      // adds or sums) then start without a futex wake-up, as OpenMP's
+      // spinning workers do for PyTorch.
+      auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+      while (generation_.load(std::memory_order_acquire) == seen && !quit_flag_.load(std::memory_order_relaxed) &&
+             std::chrono::steady_clock::now() < until) {
+        for (int k = 0; k < 64; ++k) cpu_relax();
+      }
       {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return quit_ || generation_ != seen; });
+        cv_.wait(lk, [&] { return quit_ || generation_.load() != seen; });
         if (quit_) return;
         seen = generation_;
         job = job_;
@@ -82,6 +98,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> g(mu_);
       quit_ = true;
+      quit_flag_.store(true);
     }
     cv_.notify_all();
     for (auto& t : threads_) t.join();
@@ -93,7 +110,8 @@ class Pool {
   std::condition_variable cv_, done_cv_;
   const std::function<void(int)>* job_ = nullptr;
   int chunks_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_flag_{false};
   std::atomic<int> next_{0}, pending_{0};
   int active_ = 0;
   bool quit_ = false;

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../core/args.h"
@@ -344,6 +345,15 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
       using In = decltype(in_tag);
       switch (op) {
         case kSum:
+          // float32 into float32 accumulates in float32 lanes: twice the SIMD
+          // width of double, and the blocked lanes plus the pairwise cascade keep
+          // the error at PyTorch's level (its cascade sum is float32 too).
+          if constexpr (std::is_same_v<In, float>) {
+            if (out_dt == DType::Float32) {
+              run_reduce<Sum<float>, In>(L);
+              break;
+            }
+          }
           if (float_acc) run_reduce<Sum<double>, In>(L);
           else run_reduce<Sum<int64_t>, In>(L);
           break;
