@@ -8,6 +8,7 @@
  * instead of faulting in new ones. Either way JavaScript sees an ArrayBuffer,
  * so zero-copy typed-array views work the same.
  */
+import { Buffer } from "buffer";
 import { addon } from "./addon";
 import { CPU, Device } from "./device";
 
@@ -15,35 +16,30 @@ import { CPU, Device } from "./device";
 export const NATIVE_ALLOC_THRESHOLD = 16384;
 
 // Note [Slabs]: storages under NATIVE_ALLOC_THRESHOLD bytes are carved out of
-// shared ArrayBuffers by bumping an offset. Making an ArrayBuffer costs V8 a calloc
-// and a tracked extension (a quarter of a small op's time, plus GC sweeping);
-// a slab pays that once per few hundred tensors. A slab is never reused: it is
-// collected when the last tensor carved from it is.
-// Two tiers, so a long-lived tensor pins at most 64 KiB (under 2 KiB) or
-// 256 KiB (2 to 16 KiB).
+// shared 64 KiB ArrayBuffers by bumping an offset. A fresh `new ArrayBuffer`
+// costs V8 a calloc, page faults and a tracked extension: about 0.4 us per
+// 4 KiB, most of a small op. Slabs come from Buffer.allocUnsafeSlow (malloc
+// without zero-fill) and are zeroed per storage only when zeros are asked for.
+// 64 KiB stays under glibc's mmap threshold, so malloc recycles the memory of
+// collected slabs instead of mapping (and page-faulting) fresh pages: perf
+// showed 15% of a small matmul in page faults with 256 KiB slabs. A slab is
+// never reused by us: it is collected when the last tensor carved from it is,
+// so a long-lived small tensor keeps at most one slab (64 KiB) alive.
+const SLAB_SIZE = 65536;
 const SLAB_ALIGN = 64;
+let slab: ArrayBuffer | null = null;
+let slabUsed = SLAB_SIZE;
 
-class Slab {
-  private buf: ArrayBuffer | null = null;
-  private used: number;
-  constructor(private readonly size: number) {
-    this.used = size;
+function slabTake(nbytes: number): [ArrayBuffer, number] {
+  const n = nbytes === 0 ? SLAB_ALIGN : (nbytes + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
+  if (slab === null || slabUsed + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
+    slabUsed = 0;
   }
-  take(nbytes: number): [ArrayBuffer, number] {
-    const n = nbytes === 0 ? SLAB_ALIGN : (nbytes + SLAB_ALIGN - 1) & ~(SLAB_ALIGN - 1);
-    if (this.buf === null || this.used + n > this.size) {
-      this.buf = new ArrayBuffer(this.size);
-      this.used = 0;
-    }
-    const off = this.used;
-    this.used += n;
-    return [this.buf, off];
-  }
+  const off = slabUsed;
+  slabUsed += n;
+  return [slab, off];
 }
-
-const TINY_MAX = 2048;
-const tiny = new Slab(65536);
-const small = new Slab(262144);
 
 /** @internal */
 export class Storage {
@@ -66,7 +62,8 @@ export class Storage {
   static allocate(nbytes: number, zero: boolean, device: Device = CPU): Storage {
     if (device.type !== "cpu") throw new Error(`internal: cannot allocate CPU storage for ${device}`);
     if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(addon.alloc(nbytes, zero), 0, nbytes, device, true);
-    const [buf, off] = (nbytes < TINY_MAX ? tiny : small).take(nbytes);  // fresh slab memory is zero
+    const [buf, off] = slabTake(nbytes);
+    if (zero) new Uint8Array(buf, off, nbytes).fill(0);  // slab memory is not zeroed
     return new Storage(buf, off, nbytes, device, false);
   }
 

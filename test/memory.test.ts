@@ -252,3 +252,20 @@ describe("ops that return fresh results own their memory", () => {
     expect(r.sum().item()).toBe(2 * (4999 * 5000) / 2);
   });
 });
+
+describe("small storages", () => {
+  test("zeros() is zero even when slab memory was used before", async () => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    for (let round = 0; round < 3; round++) {
+      (() => { for (let i = 0; i < 2000; i++) torch.empty(100).fill_(7); })();
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000; i++) {
+        const z = torch.zeros(100);
+        if (z.abs().sum().item() !== 0) throw new Error(`zeros(100) was not zero in round ${round}`);
+      }
+      expect(torch.zeros(3, 7, { dtype: torch.int64 }).tolist()).toEqual(Array.from({ length: 3 }, () => Array(7).fill(0)));
+      expect(torch.eye(5).sum().item()).toBe(5);
+    }
+  });
+});

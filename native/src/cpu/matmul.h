@@ -10,6 +10,10 @@
 #define TL_HD
 #endif
 
+#if defined(__AVX2__) && !defined(__CUDACC__)
+#include <immintrin.h>
+#endif
+
 namespace tl {
 namespace cpu {
 namespace matmul {
@@ -160,21 +164,110 @@ void gemm_block(int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t k, Mat<c
   }
 }
 
+#if defined(__AVX2__) && !defined(__CUDACC__)
+// c[0..32) = sum_p a[p * as] * b[p * brs + 0..32), the accumulators in four
+// registers (the compiler kept a plain array of them on the stack).
+inline void row_tile32(float* c, const float* a, int64_t as, const float* b, int64_t brs, int64_t k) {
+  __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 x = _mm256_broadcast_ss(a + p * as);
+    const float* bp = b + p * brs;
+    c0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(bp), c0);
+    c1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(bp + 8), c1);
+    c2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(bp + 16), c2);
+    c3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(bp + 24), c3);
+  }
+  _mm256_storeu_ps(c, c0);
+  _mm256_storeu_ps(c + 8, c1);
+  _mm256_storeu_ps(c + 16, c2);
+  _mm256_storeu_ps(c + 24, c3);
+}
+
+// Two rows at once: eight independent accumulators hide the FMA latency that
+// bounds a single row when k is small.
+inline void row_tile32x2(float* c, int64_t crs, const float* a, int64_t ars, int64_t as, const float* b, int64_t brs,
+                         int64_t k) {
+  __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, d0 = c0, d1 = c0, d2 = c0, d3 = c0;
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 x = _mm256_broadcast_ss(a + p * as);
+    const __m256 y = _mm256_broadcast_ss(a + ars + p * as);
+    const float* bp = b + p * brs;
+    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), b2 = _mm256_loadu_ps(bp + 16),
+                 b3 = _mm256_loadu_ps(bp + 24);
+    c0 = _mm256_fmadd_ps(x, b0, c0);
+    c1 = _mm256_fmadd_ps(x, b1, c1);
+    c2 = _mm256_fmadd_ps(x, b2, c2);
+    c3 = _mm256_fmadd_ps(x, b3, c3);
+    d0 = _mm256_fmadd_ps(y, b0, d0);
+    d1 = _mm256_fmadd_ps(y, b1, d1);
+    d2 = _mm256_fmadd_ps(y, b2, d2);
+    d3 = _mm256_fmadd_ps(y, b3, d3);
+  }
+  _mm256_storeu_ps(c, c0);
+  _mm256_storeu_ps(c + 8, c1);
+  _mm256_storeu_ps(c + 16, c2);
+  _mm256_storeu_ps(c + 24, c3);
+  _mm256_storeu_ps(c + crs, d0);
+  _mm256_storeu_ps(c + crs + 8, d1);
+  _mm256_storeu_ps(c + crs + 16, d2);
+  _mm256_storeu_ps(c + crs + 24, d3);
+}
+
+inline void row_tile16(double* c, const double* a, int64_t as, const double* b, int64_t brs, int64_t k) {
+  __m256d c0 = _mm256_setzero_pd(), c1 = c0, c2 = c0, c3 = c0;
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256d x = _mm256_broadcast_sd(a + p * as);
+    const double* bp = b + p * brs;
+    c0 = _mm256_fmadd_pd(x, _mm256_loadu_pd(bp), c0);
+    c1 = _mm256_fmadd_pd(x, _mm256_loadu_pd(bp + 4), c1);
+    c2 = _mm256_fmadd_pd(x, _mm256_loadu_pd(bp + 8), c2);
+    c3 = _mm256_fmadd_pd(x, _mm256_loadu_pd(bp + 12), c3);
+  }
+  _mm256_storeu_pd(c, c0);
+  _mm256_storeu_pd(c + 4, c1);
+  _mm256_storeu_pd(c + 8, c2);
+  _mm256_storeu_pd(c + 12, c3);
+}
+#endif
+
 // Direct product for small shapes, where packing costs more than it saves:
 // row i of C accumulates a[i][k] * row k of B (unit-stride B rows vectorize).
+// With unit column strides each row is done in tiles whose accumulators stay
+// in registers across k, so C is written once instead of once per k.
 template <class T>
 TL_HD void small_gemm(int64_t m, int64_t n, int64_t k, Mat<const T> a, Mat<const T> b, Mat<T> c) {
-  for (int64_t i = 0; i < m; ++i) {
+  int64_t i = 0;
+#if defined(__AVX2__) && !defined(__CUDACC__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (c.cs == 1 && b.cs == 1 && n % 32 == 0) {
+      for (; i + 2 <= m; i += 2)
+        for (int64_t j0 = 0; j0 < n; j0 += 32)
+          row_tile32x2(c.data + i * c.rs + j0, c.rs, a.data + i * a.rs, a.rs, a.cs, b.data + j0, b.rs, k);
+    }
+  }
+#endif
+  for (; i < m; ++i) {
     T* ci = c.data + i * c.rs;
-    for (int64_t j = 0; j < n; ++j) ci[j * c.cs] = T(0);
-    for (int64_t p = 0; p < k; ++p) {
-      const T aip = a.data[i * a.rs + p * a.cs];
+    const T* ai = a.data + i * a.rs;
+    int64_t j0 = 0;
+#if defined(__AVX2__) && !defined(__CUDACC__)
+    if (c.cs == 1 && b.cs == 1) {
+      if constexpr (std::is_same_v<T, float>) {
+        for (; j0 + 32 <= n; j0 += 32) row_tile32(ci + j0, ai, a.cs, b.data + j0, b.rs, k);
+      } else if constexpr (std::is_same_v<T, double>) {
+        for (; j0 + 16 <= n; j0 += 16) row_tile16(ci + j0, ai, a.cs, b.data + j0, b.rs, k);
+      }
+    }
+#endif
+    for (int64_t j = j0; j < n; ++j) ci[j * c.cs] = T(0);
+    for (int64_t p = 0; p < k && j0 < n; ++p) {
+      const T aip = ai[p * a.cs];
       const T* bp = b.data + p * b.rs;
       if (c.cs == 1 && b.cs == 1) {
 #pragma omp simd
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
+        for (int64_t j = j0; j < n; ++j) ci[j] += aip * bp[j];
       } else {
-        for (int64_t j = 0; j < n; ++j) ci[j * c.cs] += aip * bp[j * b.cs];
+        for (int64_t j = j0; j < n; ++j) ci[j * c.cs] += aip * bp[j * b.cs];
       }
     }
   }
