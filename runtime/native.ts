@@ -41,6 +41,7 @@ export interface NativeAddon {
   scatter(dtype: number, self: NativeBuffer, index: NativeBuffer, src: NativeBuffer | number, reduce: number): void;
   nonzero(dtype: number, out: NativeBuffer | null, input: NativeBuffer): number;
   matmul(dtype: number, out: NativeBuffer, a: NativeBuffer, b: NativeBuffer): void;
-  matmulImpl(): string;
+  /** the CPU GEMM in use; pass "builtin" or "openblas" to switch (tests) */
+  matmulImpl(set?: "builtin" | "openblas"): string;
   random(kind: number, dtype: number, out: NativeBuffer, seed: number, offset: number, a: number, b: number): number;
 }

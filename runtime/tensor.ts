@@ -29,7 +29,9 @@ export class Tensor implements Disposable {
   /** @internal */ _shape: number[];
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
-  /** @internal */ _version: VersionCounter;
+  /** @internal offset of element 0 in elements from the start of the ArrayBuffer */
+  readonly _elemOffset: number;
+  private _versionCounter: VersionCounter | null;
   /** @internal the tensor this one is a view of */ _base: Tensor | null;
   private _requiresGrad = false;
   private _disposed = false;
@@ -46,7 +48,8 @@ export class Tensor implements Disposable {
     this._offset = offset;
     this.dtype = dtype;
     this._base = base;
-    this._version = base !== null ? base._version : { value: 0 };
+    this._elemOffset = storage.byteOffset / ITEMSIZE[dtype] + offset;
+    this._versionCounter = base !== null ? base._version : null;
     storage.refs++;
     track(this);
   }
@@ -70,9 +73,9 @@ export class Tensor implements Disposable {
     return this._storage.buffer;
   }
 
-  /** @internal offset of element 0 in elements from the start of the ArrayBuffer */
-  get _elemOffset(): number {
-    return this._storage.byteOffset / ITEMSIZE[this.dtype] + this._offset;
+  /** @internal shared with views; created on first use (most tensors never need one) */
+  get _version(): VersionCounter {
+    return (this._versionCounter ??= { value: 0 });
   }
 
   /** @internal a typed array over the whole ArrayBuffer (index with _elemOffset + strides) */
