@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../core/hd.h"
+
 namespace tl {
 
 template <class To, class From>
-inline To convert(From v) {
+TL_HD To convert(From v) {
   if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && sizeof(To) < 8) {

@@ -2,16 +2,14 @@
 #pragma once
 #include <cstdint>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {
 namespace gather {
 
 // Negative indices are errors here, as in PyTorch's gather/scatter.
-TL_HD inline bool index_ok(int64_t i, int64_t size) { return i >= 0 && i < size; }
+TL_HD bool index_ok(int64_t i, int64_t size) { return i >= 0 && i < size; }
 
 // out[j] = in[index[j] * dim_stride] for one run of n positions; element types
 // only matter by size, so W is an unsigned integer of the element's width.

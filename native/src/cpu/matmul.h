@@ -6,9 +6,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 #if defined(__AVX2__) && !defined(__CUDACC__)
 #include <immintrin.h>

@@ -2,9 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {

@@ -8,9 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {
@@ -20,7 +18,7 @@ struct Words4 {
   uint32_t v[4];
 };
 
-TL_HD inline Words4 philox4x32_10(uint64_t counter, uint64_t seed) {
+TL_HD Words4 philox4x32_10(uint64_t counter, uint64_t seed) {
   constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
   constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // key schedule (golden ratio, sqrt(3)-1)
   uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32), c2 = 0, c3 = 0;
@@ -45,7 +43,7 @@ TL_HD inline Words4 philox4x32_10(uint64_t counter, uint64_t seed) {
 }
 
 // Words [pos, pos + n) of the stream, a whole Philox block at a time.
-TL_HD inline void fill_words(uint64_t seed, uint64_t pos, int64_t n, uint32_t* out) {
+TL_HD void fill_words(uint64_t seed, uint64_t pos, int64_t n, uint32_t* out) {
   int64_t i = 0;
   while (i < n) {
     const uint64_t p = pos + static_cast<uint64_t>(i);
@@ -77,11 +75,11 @@ struct Stream {
 };
 
 // [0, 1) with the type's full mantissa: 24 bits for float, 53 for double.
-TL_HD inline float unit_float(uint32_t w) { return static_cast<float>(w >> 8) * (1.0f / 16777216.0f); }
-TL_HD inline double unit_double(uint64_t w) { return static_cast<double>(w >> 11) * (1.0 / 9007199254740992.0); }
+TL_HD float unit_float(uint32_t w) { return static_cast<float>(w >> 8) * (1.0f / 16777216.0f); }
+TL_HD double unit_double(uint64_t w) { return static_cast<double>(w >> 11) * (1.0 / 9007199254740992.0); }
 // (0, 1]: safe for log().
-TL_HD inline float unit_open_float(uint32_t w) { return static_cast<float>((w >> 8) + 1) * (1.0f / 16777216.0f); }
-TL_HD inline double unit_open_double(uint64_t w) {
+TL_HD float unit_open_float(uint32_t w) { return static_cast<float>((w >> 8) + 1) * (1.0f / 16777216.0f); }
+TL_HD double unit_open_double(uint64_t w) {
   return (static_cast<double>(w >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
 
@@ -96,7 +94,7 @@ TL_HD T scale_uniform(T u, T a, T span, T b, T below_b) {
 
 // Box-Muller in double: two independent standard normals from u1 in (0, 1],
 // u2 in [0, 1).
-TL_HD inline void box_muller(double u1, double u2, double& z0, double& z1) {
+TL_HD void box_muller(double u1, double u2, double& z0, double& z1) {
   const double r = std::sqrt(-2.0 * std::log(u1));
   const double t = 6.283185307179586476925 * u2;
   z0 = r * std::cos(t);
@@ -109,7 +107,7 @@ TL_HD inline void box_muller(double u1, double u2, double& z0, double& z1) {
 // the compiler vectorizes and a device can run unchanged.
 
 // ln(x) for normal, positive, finite x.
-TL_HD inline float log_approx(float x) {
+TL_HD float log_approx(float x) {
   uint32_t bits;
   memcpy(&bits, &x, sizeof bits);
   int e = static_cast<int>(bits >> 23) - 126;  // x = m * 2^e, m in [0.5, 1)
@@ -140,7 +138,7 @@ TL_HD inline float log_approx(float x) {
 
 // cos and sin of 2*pi*u for u in [0, 1). The reduction is exact: 4u - q is
 // computed without rounding for the 24-bit u this is fed.
-TL_HD inline void sincos_turns(float u, float& c, float& s) {
+TL_HD void sincos_turns(float u, float& c, float& s) {
   const float u4 = u * 4.0f;
   const int q = static_cast<int>(u4 + 0.5f);  // nearest quadrant, 0..4
   const float r = (u4 - static_cast<float>(q)) * 1.57079632679489661923f;  // [-pi/4, pi/4]
@@ -157,14 +155,14 @@ TL_HD inline void sincos_turns(float u, float& c, float& s) {
 // The radius^2 and angle parts of float32 Box-Muller from 24-bit uniforms
 // u1 in (0, 1], u2 in [0, 1); the normals are sqrt(r2) * c and sqrt(r2) * s.
 // (sqrt is left to the caller: with errno semantics it blocks vectorization.)
-TL_HD inline void box_muller_parts(float u1, float u2, float& r2, float& c, float& s) {
+TL_HD void box_muller_parts(float u1, float u2, float& r2, float& c, float& s) {
   r2 = -2.0f * log_approx(u1);
   sincos_turns(u2, c, s);
 }
 
 // floor(w * range / 2^64): uniform in [0, range) with bias below range / 2^64
 // (Lemire's multiply-shift without the rejection step). Portable 64x64->high.
-TL_HD inline uint64_t mulhi64(uint64_t a, uint64_t b) {
+TL_HD uint64_t mulhi64(uint64_t a, uint64_t b) {
   const uint64_t a_lo = static_cast<uint32_t>(a), a_hi = a >> 32;
   const uint64_t b_lo = static_cast<uint32_t>(b), b_hi = b >> 32;
   const uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi, hi_hi = a_hi * b_hi;
@@ -172,7 +170,7 @@ TL_HD inline uint64_t mulhi64(uint64_t a, uint64_t b) {
   return hi_hi + (hi_lo >> 32) + (cross >> 32);
 }
 
-TL_HD inline int64_t bounded_int(uint64_t w, int64_t lo, uint64_t range) {
+TL_HD int64_t bounded_int(uint64_t w, int64_t lo, uint64_t range) {
   return static_cast<int64_t>(static_cast<uint64_t>(lo) + mulhi64(w, range));
 }
 

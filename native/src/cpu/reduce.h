@@ -6,13 +6,13 @@
 #include <limits>
 #include <type_traits>
 
+#include "copy.h"
+
 #if defined(__AVX2__) && !defined(__CUDACC__)
 #include <immintrin.h>
 #endif
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {
@@ -34,21 +34,8 @@ constexpr int lanes_for() {
 // depends on how the work was split across threads.
 constexpr int64_t kBlock = 4096;
 
-// Value conversion with defined behaviour for every pair of element types:
-// NaN and out-of-range floats become 0 / saturate instead of UB, bools are 0/1.
-template <class To, class From>
-TL_HD To convert(From x) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return x != From(0);
-  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
-    if (!(x == x)) return To(0);
-    if (x <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
-    if (x >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-    return static_cast<To>(x);
-  } else {
-    return static_cast<To>(x);
-  }
-}
+// Element conversion is tl::convert (cpu/copy.h), shared with casts.
+using ::tl::convert;
 
 // Integer sums and products wrap like PyTorch's two's-complement arithmetic;
 // going through uint64 keeps that out of signed-overflow UB.

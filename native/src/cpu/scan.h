@@ -4,28 +4,16 @@
 #include <limits>
 #include <type_traits>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "copy.h"
+
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {
 namespace scan {
 
-// Conversions with defined results for NaN / out-of-range (see cpu/reduce.h).
-template <class To, class From>
-TL_HD To convert(From x) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return x != From(0);
-  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
-    if (!(x == x)) return To(0);
-    if (x <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
-    if (x >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
-    return static_cast<To>(x);
-  } else {
-    return static_cast<To>(x);
-  }
-}
+// Element conversion is tl::convert (cpu/copy.h), shared with casts.
+using ::tl::convert;
 
 // Integer accumulation wraps (two's complement) without signed-overflow UB.
 template <class Acc>

@@ -3,9 +3,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#ifndef TL_HD
-#define TL_HD
-#endif
+#include "../core/hd.h"
 
 namespace tl {
 namespace cpu {
@@ -13,7 +11,7 @@ namespace scatter {
 
 enum Reduce : int { kAssign = 0, kAdd = 1, kMultiply = 2 };
 
-TL_HD inline bool index_ok(int64_t i, int64_t size) { return i >= 0 && i < size; }
+TL_HD bool index_ok(int64_t i, int64_t size) { return i >= 0 && i < size; }
 
 // IsBool: T is the 0/1 byte of a bool tensor; add is "or", multiply is "and".
 // Integers wrap (two's complement) rather than overflow into UB.
