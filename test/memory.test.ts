@@ -141,7 +141,12 @@ describe("freeing memory", () => {
     expect(y.isDisposed).toBe(false);
     expect(x.isDisposed).toBe(false);
     expect(y.index(0).item()).toBe(3);
-    expect(torch.memoryStats().allocated).toBe(before + Math.ceil((20000 * 4) / 4096) * 4096);  // blocks round to pages
+    // Only y's block is still held (the cache may hand out a block up to twice the request).
+    const held = torch.memoryStats().allocated - before;
+    expect(held).toBeGreaterThanOrEqual(20000 * 4);
+    expect(held).toBeLessThanOrEqual(2 * 81920);
+    y.dispose();
+    expect(torch.memoryStats().allocated).toBe(before);
   });
 
   test("tidy() keeps tensors inside returned arrays and objects, and torch.keep()", () => {
