@@ -37,6 +37,11 @@ interface HasDevice {
  * device (as PyTorch allows for scalars); anything else must match.
  */
 export function commonDevice(tensors: readonly HasDevice[]): Device {
+  // Fast path: every tensor on the very same Device object (the CPU singleton).
+  const first = tensors.length > 0 ? tensors[0].device : CPU;
+  let same = true;
+  for (let i = 1; i < tensors.length; i++) if (tensors[i].device !== first) { same = false; break; }
+  if (same) return first;
   let dev: Device | null = null;
   let cpuScalarSeen = false;
   for (const t of tensors) {

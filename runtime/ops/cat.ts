@@ -12,9 +12,9 @@ import { unsqueeze } from "./views";
 function checkList(tensors: readonly Tensor[], what: string): void {
   if (!Array.isArray(tensors)) throw new TypeError(`${what}(): argument 'tensors' must be an array of Tensors`);
   if (tensors.length === 0) throw new Error(`${what}(): expected a non-empty list of Tensors`);
-  tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`${what}(): expected Tensor as element ${i} in argument 0, but got ${typeof t}`);
-  });
+  for (let i = 0; i < tensors.length; i++) {
+    if (!(tensors[i] instanceof Tensor)) throw new TypeError(`${what}(): expected Tensor as element ${i} in argument 0, but got ${typeof tensors[i]}`);
+  }
 }
 
 /**
@@ -72,7 +72,8 @@ export function cat(tensors: readonly Tensor[], dim = 0, options: { out?: Tensor
     }
     return out;
   }
-  const srcs = dtype === ref.dtype && parts.every((t) => t.dtype === dtype) ? parts : parts.map((t) => toDtype(t, dtype));
+  let srcs = parts;
+  for (let i = 0; i < parts.length; i++) if (parts[i].dtype !== dtype) { srcs = parts.map((t) => toDtype(t, dtype)); break; }
   const bufs: ArrayBuffer[] = new Array(srcs.length);
   let k = 0;
   meta[k++] = nd;

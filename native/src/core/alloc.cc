@@ -1,6 +1,9 @@
 #include "alloc.h"
 
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <map>
 #include <mutex>
 #include <new>
@@ -26,6 +29,20 @@ Cache& cache() {
   static Cache c;
   return c;
 }
+
+// Small storages are JavaScript slabs that V8 frees with free() when they are
+// collected. glibc gives heap memory back to the kernel once 128 KiB sit free at
+// the top, and the next slabs then page-fault fresh pages in: perf put a sixth
+// of a small matmul in page faults. Keeping up to 256 MiB lets malloc recycle
+// warm pages (median small mm 0.64 -> 0.45 us). Process-wide, so a user's own
+// MALLOC_TRIM_THRESHOLD_ wins.
+struct MallocTuning {
+  MallocTuning() {
+#if defined(__GLIBC__)
+    if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+  }
+} malloc_tuning;
 
 }  // namespace
 
