@@ -45,3 +45,23 @@ export function writeIter(shape: readonly number[], operands: readonly IterOpera
     for (let i = 0; i < shape.length; i++) meta[k++] = st[i];
   }
 }
+
+/**
+ * For ops along one dim (scan, sort, gather, scatter): writes
+ * [ndim, shape..., dim] with a 0-dim shape read as [1]; returns the next slot.
+ */
+export function writeDimHeader(shape: readonly number[], dim: number): number {
+  const nd = Math.max(shape.length, 1);
+  let k = 0;
+  meta[k++] = nd;
+  for (let i = 0; i < nd; i++) meta[k++] = shape.length === 0 ? 1 : shape[i];
+  meta[k++] = dim;
+  return k;
+}
+
+/** Writes one operand as [offset, strides...] over nd dims (a 0-dim tensor has stride 0). */
+export function writeLayout(k: number, t: Tensor, nd: number): number {
+  meta[k++] = t._elemOffset;
+  for (let i = 0; i < nd; i++) meta[k++] = t._shape.length === 0 ? 0 : t._strides[i];
+  return k;
+}

@@ -4,6 +4,7 @@
 import { meta } from "../addon";
 import { DTYPE_CODES } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
+import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { copyInto, toDtype } from "./copy";
@@ -14,12 +15,6 @@ function checkIndex(index: Tensor, what: string, int32Ok = false): void {
     throw new TypeError(`${what}(): Expected dtype ${int32Ok ? "int32 or int64" : "int64"} for index`);
 }
 
-/** @internal writes [ndim, shape..., dim, layouts] for gather/scatter */
-function writeLayout(k: number, t: Tensor, ndim: number): number {
-  meta[k++] = t._elemOffset;
-  for (let i = 0; i < ndim; i++) meta[k++] = t.dim() === 0 ? 0 : t._strides[i];
-  return k;
-}
 
 /**
  * Picks values along dim by index: out[i][j] = input[index[i][j]][j] for dim 0.
@@ -40,11 +35,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const out = Tensor._empty(index._shape.slice(), input.dtype, input.device);
   if (out.numel() === 0) return out;
   if (input.dim() > 0 && input._shape[d] === 0) throw new Error(`index ${0} is out of bounds for dimension ${d} with size 0`);
-  const shape = index.dim() === 0 ? [1] : index._shape;
-  let k = 0;
-  meta[k++] = nd;
-  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
-  meta[k++] = d;
+  let k = writeDimHeader(index._shape, d);
   k = writeLayout(k, out, nd);
   k = writeLayout(k, input, nd);
   meta[k++] = input.dim() === 0 ? 1 : input._shape[d];

@@ -1,9 +1,9 @@
 /**
  * Cumulative ops along a dim: cumsum, cumprod.
  */
-import { meta } from "../addon";
 import { DType, DTYPE_CODES, checkDtype, isFloatingPoint } from "../dtype";
 import { backendFor } from "../dispatch";
+import { writeDimHeader, writeLayout } from "../iter";
 import { wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { toDtype } from "./copy";
@@ -17,15 +17,7 @@ function scanOp(op: 0 | 1, x: Tensor, dim: number, dtype?: DType): Tensor {
   const out = Tensor._empty(x._shape.slice(), od, x.device);
   if (out.numel() === 0) return out;
   const nd = Math.max(x.dim(), 1);
-  const shape = x.dim() === 0 ? [1] : x._shape;
-  let k = 0;
-  meta[k++] = nd;
-  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
-  meta[k++] = d;
-  meta[k++] = out._elemOffset;
-  for (let i = 0; i < nd; i++) meta[k++] = x.dim() === 0 ? 1 : out._strides[i];
-  meta[k++] = src._elemOffset;
-  for (let i = 0; i < nd; i++) meta[k++] = x.dim() === 0 ? 1 : src._strides[i];
+  writeLayout(writeLayout(writeDimHeader(x._shape, d), out, nd), src, nd);
   backendFor(x.device).scan(op, DTYPE_CODES[src.dtype], DTYPE_CODES[od], out._live(), src._live());
   if (src !== x) src.dispose();
   return out;

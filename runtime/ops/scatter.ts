@@ -4,6 +4,7 @@
 import { meta } from "../addon";
 import { DTYPE_CODES } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
+import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { bumpVersion, checkNoInternalOverlap, toDtype } from "./copy";
@@ -15,12 +16,6 @@ export interface ScatterOptions {
 }
 
 const REDUCE = { none: 0, add: 1, multiply: 2 } as const;
-
-function layout(k: number, t: Tensor, nd: number): number {
-  meta[k++] = t._elemOffset;
-  for (let i = 0; i < nd; i++) meta[k++] = t.dim() === 0 ? 0 : t._strides[i];
-  return k;
-}
 
 /** @internal in-place scatter into self */
 export function scatterInto(self: Tensor, dim: number, index: Tensor, src: Tensor | number, reduce: number): Tensor {
@@ -49,15 +44,11 @@ export function scatterInto(self: Tensor, dim: number, index: Tensor, src: Tenso
   const idx = toDtype(index, "int64");
   const s = src instanceof Tensor ? toDtype(src, self.dtype) : src;
   const nd = Math.max(self.dim(), 1);
-  const shape = index.dim() === 0 ? [1] : index._shape;
-  let k = 0;
-  meta[k++] = nd;
-  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
-  meta[k++] = d;
-  k = layout(k, self, nd);
+  let k = writeDimHeader(index._shape, d);
+  k = writeLayout(k, self, nd);
   meta[k++] = self.dim() === 0 ? 1 : self._shape[d];
-  k = layout(k, idx, nd);
-  if (s instanceof Tensor) layout(k, s, nd);
+  k = writeLayout(k, idx, nd);
+  if (s instanceof Tensor) writeLayout(k, s, nd);
   else { meta[k++] = 0; for (let i = 0; i < nd; i++) meta[k++] = 0; }
   backendFor(self.device).scatter(DTYPE_CODES[self.dtype], self._live(), idx._live(), s instanceof Tensor ? s._live() : Number(s), reduce);
   bumpVersion(self);

@@ -1,9 +1,9 @@
 /**
  * Sorting along a dim: sort, argsort, topk, msort.
  */
-import { meta } from "../addon";
 import { DTYPE_CODES } from "../dtype";
 import { backendFor } from "../dispatch";
+import { writeDimHeader, writeLayout } from "../iter";
 import { wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { ValuesIndices } from "./reduce";
@@ -27,15 +27,7 @@ export function sort(x: Tensor, dim = -1, options: SortOptions = {}): ValuesIndi
   const indices = Tensor._empty(x._shape.slice(), "int64", x.device);
   if (x.numel() === 0) return { values, indices };
   const nd = Math.max(x.dim(), 1);
-  const shape = x.dim() === 0 ? [1] : x._shape;
-  let k = 0;
-  meta[k++] = nd;
-  for (let i = 0; i < nd; i++) meta[k++] = shape[i];
-  meta[k++] = d;
-  for (const t of [values, indices, x]) {
-    meta[k++] = t._elemOffset;
-    for (let i = 0; i < nd; i++) meta[k++] = x.dim() === 0 ? 1 : t._strides[i];
-  }
+  writeLayout(writeLayout(writeLayout(writeDimHeader(x._shape, d), values, nd), indices, nd), x, nd);
   backendFor(x.device).sort(DTYPE_CODES[x.dtype], values._live(), indices._live(), x._live(), options.descending ?? false, true);
   return { values, indices };
 }
