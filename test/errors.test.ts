@@ -92,6 +92,8 @@ const BAD: Array<[string, () => unknown, RegExp]> = [
   ["fromTypedArray of a plain array", () => torch.fromTypedArray([1, 2] as unknown as Float32Array), /expected a typed array/],
   ["setNumThreads 0", () => torch.setNumThreads(0), /positive integer/],
   ["manualSeed negative", () => torch.manualSeed(-1), /non-negative integer/],
+  ["allocation larger than memory", () => torch.empty(2 ** 40), /out of memory: tried to allocate 4398046511104 bytes on the CPU/],
+  ["allocation size beyond any machine", () => torch.zeros(2 ** 30, 2 ** 30), /out of memory: tried to allocate/],
   ["frombuffer overflow", () => torch.frombuffer(new ArrayBuffer(8), { dtype: torch.float32, count: 3 }), /only 2 fit/],
 ];
 

@@ -51,7 +51,8 @@ void finalize(napi_env env, void* /*data*/, void* hint) {
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   double req = info[0].As<Napi::Number>().DoubleValue();
-  if (!(req >= 0) || req > 1.0e15) fail(env, "alloc: invalid byte count");
+  if (!(req >= 0)) fail(env, "alloc: invalid byte count");
+  if (req > 1.0e15) fail(env, "out of memory: tried to allocate " + std::to_string(req) + " bytes on the CPU");
   bool zero = info[1].ToBoolean();
   size_t n = static_cast<size_t>(req);
   auto b = std::make_unique<Block>();
