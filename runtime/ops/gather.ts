@@ -7,7 +7,7 @@ import { backendFor, commonDevice } from "../dispatch";
 import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
-import { copyInto, toDtype } from "./copy";
+import { toDtype } from "./copy";
 
 function checkIndex(index: Tensor, what: string, int32Ok = false): void {
   if (!(index instanceof Tensor)) throw new TypeError(`${what}(): argument 'index' must be a Tensor`);
@@ -78,4 +78,3 @@ Tensor.prototype.gather = function (this: Tensor, d: number, i: Tensor) { return
 Tensor.prototype.indexSelect = function (this: Tensor, d: number, i: Tensor) { return indexSelect(this, d, i); };
 Tensor.prototype.takeAlongDim = function (this: Tensor, i: Tensor, d: number) { return gather(this, d, i); };
 
-export { copyInto };

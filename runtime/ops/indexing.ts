@@ -19,7 +19,7 @@ import { tensor } from "./creation";
 import { indexSelect } from "./gather";
 import { nonzero } from "./nonzero";
 import { scatterInto } from "./scatter";
-import { narrow, permute, reshape, select, slice, unsqueeze } from "./views";
+import { permute, reshape, select, slice, unsqueeze } from "./views";
 
 /** A slice written as an object. */
 export interface SliceSpec {
@@ -282,4 +282,3 @@ Tensor.prototype.indexPut_ = function (this: Tensor, items: IndexItem | IndexIte
   return this;
 };
 
-export { narrow };

@@ -9,7 +9,7 @@ import { DType, DTYPE_CODES, checkDtype, getDefaultDtype, isFloatingPoint } from
 import { backendFor } from "../dispatch";
 import { numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
-import { copyInto, toDtype } from "./copy";
+import { toDtype } from "./copy";
 
 /** Options of reductions. */
 export interface ReduceOptions {
@@ -382,4 +382,3 @@ P.all = function (this: Tensor, d?: number | null, o?: { keepdim?: boolean }) { 
 P.any = function (this: Tensor, d?: number | null, o?: { keepdim?: boolean }) { return any(this, d, o); };
 P.countNonzero = function (this: Tensor, d?: Dims) { return countNonzero(this, d); };
 
-export { copyInto };

@@ -3,7 +3,7 @@
  * view, reshape, unsqueeze, squeeze, flatten, transpose, t, permute, expand,
  * narrow, select, slice, unbind, chunk, split, movedim.
  */
-import { checkSize, contiguousStrides, fmtShape, numelOf, parseSize, wrapDim } from "../shape";
+import { checkSize, contiguousStrides, fmtShape, numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 
 /** Fills in a -1 and checks the element count. */
@@ -352,4 +352,3 @@ P.split = function (this: Tensor, s: number | number[], d?: number) { return spl
 P.chunk = function (this: Tensor, c: number, d?: number) { return chunk(this, c, d); };
 P.unbind = function (this: Tensor, d?: number) { return unbind(this, d); };
 
-export { parseSize };
