@@ -28,8 +28,16 @@ import "./ops/scan";
 import "./ops/sort";
 import "./ops/matmul";
 import "./ops/random";
+import * as autogradNs from "./autograd/index";
+import * as dataNs from "./data/index";
+export * as optim from "./optim/index";
 
 export { Tensor } from "./tensor";
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/index";
+/** torch.autograd: `grad`, `backward`, `Variable`, grad-mode scopes, `Node`, `gradcheck`. */
+export const autograd = autogradNs;
+/** torch.utils: `torch.utils.data` (Dataset, TensorDataset, DataLoader, randomSplit, samplers). */
+export const utils = { data: dataNs };
 export type { NestedArray } from "./tensor";
 export { Device, device } from "./device";
 export type { DeviceLike, DeviceType } from "./device";

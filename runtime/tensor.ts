@@ -9,6 +9,7 @@ import { formatTensor } from "./format";
 import { Disposable, track } from "./memory";
 import { contiguousStrides, isContiguousLayout, numelOf, wrapDim } from "./shape";
 import { Storage } from "./storage";
+import type { Node } from "./autograd/node";
 
 /** A nested array of numbers or booleans, as `tolist()` returns. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -33,12 +34,19 @@ export class Tensor implements Disposable {
   readonly _elemOffset: number;
   private _versionCounter: VersionCounter | null;
   /** @internal the tensor this one is a view of */ _base: Tensor | null;
-  private _requiresGrad = false;
+  /** @internal */ _requiresGrad = false;
   private _disposed = false;
   /** The element type. */
   readonly dtype: DType;
-  /** Gradient accumulated by backward (autograd arrives with its own issue). */
+  /**
+   * The gradient accumulated by `backward()` into a leaf (or a tensor that
+   * called `retainGrad()`); null until the first backward.
+   */
   grad: Tensor | null = null;
+  /** @internal the node that made this tensor (null for leaves) */ _gradFn: Node | null = null;
+  /** @internal which output of _gradFn this is */ _outputNr = 0;
+  /** @internal a leaf's AccumulateGrad node, made on first use */ _accNode: Node | null = null;
+  /** @internal set by retainGrad() */ _retainsGrad = false;
 
   /** @internal use the creation functions (torch.tensor, torch.zeros, ...) */
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, dtype: DType, base: Tensor | null = null) {
@@ -113,16 +121,115 @@ export class Tensor implements Disposable {
   }
 
   /**
-   * Whether autograd records operations on this tensor. Only floating tensors may require grad.
+   * Whether autograd records operations on this tensor. Only floating tensors may require grad;
+   * only leaves may change it.
    * @example const w = torch.zeros(3); w.requiresGrad = true;
    */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
   set requiresGrad(v: boolean) {
+    if (typeof v !== "boolean") throw new TypeError(`requiresGrad must be a boolean, got ${typeof v}`);
     if (v && !isFloatingPoint(this.dtype))
       throw new Error("only Tensors of floating point dtype can require gradients");
+    if (this._gradFn !== null && !v)
+      throw new Error("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
     this._requiresGrad = v;
+  }
+
+  /** @internal set by autograd on recorded outputs */
+  __setRequiresGradInternal(v: boolean): void {
+    this._requiresGrad = v;
+  }
+
+  /**
+   * True for tensors made by the user (not by a recorded op); only leaves get `.grad`.
+   * @example torch.ones(2, { requiresGrad: true }).isLeaf // true
+   */
+  get isLeaf(): boolean {
+    return this._gradFn === null;
+  }
+
+  /**
+   * The node that made this tensor, or null for a leaf (PyTorch's `grad_fn`).
+   * @example torch.ones(2, { requiresGrad: true }).mul(2).gradFn!.name() // "MulBackward0"
+   */
+  get gradFn(): Node | null {
+    return this._gradFn;
+  }
+
+  /**
+   * The chapter's (legacy) name of `gradFn`.
+   * @example y.creator === y.gradFn // true
+   */
+  get creator(): Node | null {
+    return this._gradFn;
+  }
+
+  /**
+   * Keeps `.grad` for this non-leaf tensor after backward.
+   * @example const y = x.mul(2); y.retainGrad(); y.sum().backward(); y.grad
+   */
+  retainGrad(): void {
+    if (!this._requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
+    if (this._gradFn === null) return;
+    this._retainsGrad = true;
+    const fn = this._gradFn;
+    const r = (fn._retained ??= []);
+    r[this._outputNr] = this;
+  }
+
+  /** True after retainGrad() on a non-leaf. @example y.retainsGrad */
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /** @internal a graph node saved this tensor: its storage outlives dispose() */
+  __savedHold(): void {
+    this._storage.refs++;
+  }
+
+  /** @internal the node released it */
+  __savedRelease(): void {
+    const s = this._storage;
+    if (--s.refs <= 0) s.free();
+  }
+
+  /** @internal a live alias of a disposed tensor still held by the graph */
+  __savedAlias(): Tensor {
+    const t = new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype);
+    t._requiresGrad = this._requiresGrad;
+    t._gradFn = this._gradFn;
+    t._outputNr = this._outputNr;
+    t._versionCounter = this._versionCounter;
+    return t;
+  }
+
+  /**
+   * The same data without autograd history (PyTorch's `.data`): shares storage
+   * but not the version counter, so writes through it are invisible to
+   * autograd's in-place checks. Assigning replaces this tensor's data.
+   * @example for (const p of model.parameters()) p.data.add_(p.grad!.data.mul(-0.1));
+   */
+  get data(): Tensor {
+    this._live();
+    return new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype);
+  }
+  set data(v: Tensor) {
+    if (!(v instanceof Tensor)) throw new TypeError("data must be set to a Tensor");
+    if (v.dtype !== this.dtype && this._requiresGrad && !isFloatingPoint(v.dtype))
+      throw new Error(`data set to a tensor of dtype ${v.dtype} for a tensor that requires grad`);
+    v._live();
+    v._storage.refs++;
+    const old = this._storage;
+    if (!this._disposed && --old.refs <= 0) old.free();
+    this._storage = v._storage;
+    this._shape = v._shape.slice();
+    this._strides = v._strides.slice();
+    this._offset = v._offset;
+    (this as { dtype: DType }).dtype = v.dtype;
+    (this as { _elemOffset: number })._elemOffset = v._elemOffset;
+    this._disposed = false;
   }
 
   /**
@@ -132,11 +239,6 @@ export class Tensor implements Disposable {
   requiresGrad_(v = true): this {
     this.requiresGrad = v;
     return this;
-  }
-
-  /** @internal the node that made this tensor (set by autograd) */
-  get gradFn(): { name(): string } | null {
-    return null;
   }
 
   /**

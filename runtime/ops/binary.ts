@@ -9,6 +9,8 @@ import { backendFor, commonDevice } from "../dispatch";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { binaryGrad } from "../autograd/binary";
 import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
 
 /** A JavaScript scalar operand. */
@@ -53,6 +55,8 @@ function checkOperand(name: string, v: unknown, argName: string): void {
 
 /** @internal shared by every binary op: promotion, broadcasting, out/in-place */
 export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tensor, inplace = false): Tensor {
+  if (isGradEnabled() && ((a instanceof Tensor && a._requiresGrad) || (b instanceof Tensor && b._requiresGrad)))
+    return binaryGrad(name, a, b, out, inplace);
   // Fast path for the common case: two CPU tensors of one arithmetic dtype and
   // one shape, fresh result. Same checks, fewer allocations.
   if (out === undefined && !inplace && b instanceof Tensor && a.dtype === b.dtype && KIND[name] === Kind.Arith &&

@@ -8,6 +8,8 @@ import { backendFor, commonDevice } from "../dispatch";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { cloneGrad, copyGrad, toGrad } from "../autograd/copy";
 
 /** @internal raw copy with broadcasting and casting (no checks beyond shape) */
 export function copyInto(dst: Tensor, src: Tensor): void {
@@ -106,6 +108,15 @@ const LEGACY_NAMES: Record<DType, string> = {
 };
 
 Tensor.prototype.copy_ = function (this: Tensor, src: Tensor | number | boolean): Tensor {
+  if (isGradEnabled() && (this._requiresGrad || (src instanceof Tensor && src._requiresGrad))) {
+    if (src instanceof Tensor) {
+      commonDevice([this, src]);
+      const shape = broadcastShapes(this._shape, src._shape);
+      if (!shapeEquals(shape, this._shape))
+        throw new Error(`output with shape ${fmtShape(this._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+    }
+    return copyGrad(this, src);
+  }
   if (!(src instanceof Tensor)) {
     if (typeof src !== "number" && typeof src !== "boolean")
       throw new TypeError(`copy_(): argument 'src' must be a Tensor, not ${typeof src}`);
@@ -135,6 +146,7 @@ Tensor.prototype.contiguous = function (this: Tensor): Tensor {
 };
 
 Tensor.prototype.clone = function (this: Tensor): Tensor {
+  if (this._requiresGrad && isGradEnabled()) return cloneGrad(this, () => this.clone());
   const out = Tensor._empty(this._shape.slice(), this.dtype, this.device);
   copyInto(out, this);
   return out;
@@ -170,6 +182,7 @@ Tensor.prototype.to = function (this: Tensor, target: DType | DeviceLike | Tenso
   const dev = r.device ?? this.device;
   if (!dev.equals(this.device)) backendFor(dev);  // throws for an unavailable device
   if (dtype === this.dtype && !r.copy) return this;
+  if (this._requiresGrad && isGradEnabled()) return toGrad(this, () => this.to(target, options));
   const out = Tensor._empty(this._shape.slice(), dtype, dev);
   copyInto(out, this);
   return out;

@@ -99,14 +99,23 @@ function inferShape(data: unknown): number[] {
   return shape;
 }
 
+function containsBigint(d: unknown): boolean {
+  if (typeof d === "bigint") return true;
+  return Array.isArray(d) && d.some(containsBigint);
+}
+
 /**
  * Makes a tensor from nested arrays (or a scalar, or a typed array) by copying.
  * Integer numbers give int64, any fractional number gives float32, booleans give bool.
- * @example torch.tensor([[1, 2], [3, 4]], { dtype: torch.float32, requiresGrad: true })
+ * JavaScript has no float literals (`1.0` is `1`), so with `requiresGrad: true`
+ * and no dtype, integer numbers give the default float dtype instead of int64
+ * (where PyTorch, seeing `[1, 2]`, would refuse to make an int64 tensor require grad).
+ * @example torch.tensor([[1, 2], [3, 4]], { requiresGrad: true }) // float32
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) return finish((data as Tensor).clone(), options);
-  const dtype = options.dtype !== undefined ? checkDtype(options.dtype) : ArrayBuffer.isView(data) ? typedDtype(data as ArrayBufferView) ?? "float32" : inferDtype(data);
+  let dtype = options.dtype !== undefined ? checkDtype(options.dtype) : ArrayBuffer.isView(data) ? typedDtype(data as ArrayBufferView) ?? "float32" : inferDtype(data);
+  if (options.requiresGrad && options.dtype === undefined && dtype === "int64" && !ArrayBuffer.isView(data) && !containsBigint(data)) dtype = getDefaultDtype();
   const dev = resolveDevice(options.device);
   const shape = inferShape(data);
   const n = numelOf(shape);

@@ -7,6 +7,8 @@ import { DTYPE_CODES } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
 import { broadcastShapes, fmtShape, numelOf } from "../shape";
 import { Tensor } from "../tensor";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { bmmGrad, dotGrad, mmGrad, mvGrad } from "../autograd/matmul";
 
 const TYPE_NAME: Record<string, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" };
 
@@ -39,6 +41,11 @@ function gemm(a: Tensor, b: Tensor, outShape: number[]): Tensor {
   return out;
 }
 
+function renamed(t: Tensor, name: string): Tensor {
+  if (t._gradFn !== null) (t._gradFn as { _name: string })._name = name;
+  return t;
+}
+
 /**
  * Product of two matrices.
  * @example torch.mm(torch.randn(2, 3), torch.randn(3, 4)).shape // [2, 4]
@@ -49,6 +56,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (b.dim() !== 2) throw new Error(`mat2 must be a matrix`);
   if (a._shape[1] !== b._shape[0])
     throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
+  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return mmGrad(a, b, () => gemm2d(a, b));
   return gemm2d(a, b);
 }
 
@@ -76,6 +84,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   if (b.dim() !== 3) throw new Error(`batch2 must be a 3D tensor`);
   if (b._shape[0] !== a._shape[0] || b._shape[1] !== a._shape[2])
     throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
+  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return bmmGrad(a, b, () => gemm(a, b, [a._shape[0], a._shape[1], b._shape[2]]));
   return gemm(a, b, [a._shape[0], a._shape[1], b._shape[2]]);
 }
 
@@ -89,6 +98,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
     throw new Error(`vector + matrix @ vector expected, got ${v.dim()}, ${a.dim()}, ${v.dim()}`);
   if (a._shape[1] !== v._shape[0])
     throw new Error(`size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`);
+  if (isGradEnabled() && (a._requiresGrad || v._requiresGrad)) return mvGrad(a, v, () => gemm(a.unsqueeze(0), v.reshape(1, -1, 1), [a._shape[0]]));
   return gemm(a.unsqueeze(0), v.reshape(1, -1, 1), [a._shape[0]]);
 }
 
@@ -102,6 +112,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     throw new Error(`1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`);
   if (a._shape[0] !== b._shape[0])
     throw new Error(`inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`);
+  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return dotGrad(a, b, () => gemm(a.reshape(1, 1, -1), b.reshape(1, -1, 1), []));
   return gemm(a.reshape(1, 1, -1), b.reshape(1, -1, 1), []);
 }
 
@@ -129,6 +140,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (da === 1 && db === 2) {
     if (a._shape[0] !== b._shape[0])
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (1x${a._shape[0]} and ${b._shape[0]}x${b._shape[1]})`);
+    if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renamed(mm(a.unsqueeze(0), b).squeeze(0), "SqueezeBackward3");
     return gemm(a.reshape(1, 1, -1), b.unsqueeze(0), [b._shape[1]]);
   }
   if (da === 2 && db === 2) return mm(a, b);
@@ -150,6 +162,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let shape = [...batch, n, p];
   if (da === 1) shape = [...batch, p];
   if (db === 1) shape = da === 1 ? batch : [...batch, n];
+  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renamed(bmm(ae, be).reshape(shape), "UnsafeViewBackward0");
   return gemm(ae, be, shape);
 }
 

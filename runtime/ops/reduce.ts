@@ -9,6 +9,8 @@ import { DType, DTYPE_CODES, checkDtype, getDefaultDtype, isFloatingPoint } from
 import { backendFor } from "../dispatch";
 import { numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { extremaGrad, indexedExtremaGrad, logsumexpGrad, normGrad, prodGrad, sumGrad, varGrad } from "../autograd/reduce";
 import { toDtype } from "./copy";
 
 /** Options of reductions. */
@@ -115,16 +117,19 @@ function dtypeOpt(o?: ReduceOptions): DType | undefined {
  * @example x.sum(); torch.sum(x, 1, { keepdim: true })
  */
 export function sum(x: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return sumGrad(x, dim, options.keepdim ?? false, () => sum(x, dim, options), false);
   return reducePrim("sum", x, dim, options.keepdim ?? false, dtypeOpt(options));
 }
 
 /** Product of elements. @example x.prod(0) */
 export function prod(x: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return prodGrad(x, dim, options.keepdim ?? false, () => prod(x, dim, options));
   return reducePrim("prod", x, dim, options.keepdim ?? false, dtypeOpt(options));
 }
 
 /** Mean (floating dtypes only, as in PyTorch). @example x.mean(); x.mean([0, 1]) */
 export function mean(x: Tensor, dim?: Dims, options: ReduceOptions = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return sumGrad(x, dim, options.keepdim ?? false, () => mean(x, dim, options), true);
   const dtype = dtypeOpt(options) ?? x.dtype;
   if (!isFloatingPoint(dtype))
     throw new Error(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === "int64" ? "Long" : x.dtype}`);
@@ -145,6 +150,10 @@ export function max(x: Tensor, other: Tensor): Tensor;
  */
 export function max(x: Tensor, dim?: number | Tensor, options: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
   if (dim instanceof Tensor) return x.maximum(dim);
+  if (x._requiresGrad && isGradEnabled()) {
+    if (dim === undefined) return extremaGrad("MaxBackward1", x, null, false, () => max(x));
+    return indexedExtremaGrad("MaxBackward0", x, dim, options.keepdim ?? false, () => max(x, dim, options));
+  }
   if (dim === undefined) return reducePrim("max", x, null, false);
   return { values: reducePrim("max", x, dim, options.keepdim ?? false), indices: reducePrim("argmax", x, dim, options.keepdim ?? false) };
 }
@@ -159,16 +168,22 @@ export function min(x: Tensor, other: Tensor): Tensor;
  */
 export function min(x: Tensor, dim?: number | Tensor, options: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
   if (dim instanceof Tensor) return x.minimum(dim);
+  if (x._requiresGrad && isGradEnabled()) {
+    if (dim === undefined) return extremaGrad("MinBackward1", x, null, false, () => min(x));
+    return indexedExtremaGrad("MinBackward0", x, dim, options.keepdim ?? false, () => min(x, dim, options));
+  }
   if (dim === undefined) return reducePrim("min", x, null, false);
   return { values: reducePrim("min", x, dim, options.keepdim ?? false), indices: reducePrim("argmin", x, dim, options.keepdim ?? false) };
 }
 
 /** Max over dims (values only). @example x.amax([0, 1]) */
 export function amax(x: Tensor, dim?: Dims, options: { keepdim?: boolean } = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return extremaGrad("AmaxBackward0", x, dim, options.keepdim ?? false, () => amax(x, dim, options));
   return reducePrim("max", x, dim, options.keepdim ?? false);
 }
 /** Min over dims (values only). @example x.amin(1) */
 export function amin(x: Tensor, dim?: Dims, options: { keepdim?: boolean } = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return extremaGrad("AminBackward0", x, dim, options.keepdim ?? false, () => amin(x, dim, options));
   return reducePrim("min", x, dim, options.keepdim ?? false);
 }
 
@@ -209,6 +224,7 @@ export interface VarOptions {
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   if (!isFloatingPoint(x.dtype)) throw new Error(`std and var only support floating point and complex dtypes`);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
+  if (x._requiresGrad && isGradEnabled()) return varGrad(x, dim, options.keepdim ?? false, correction, false, () => variance(x, dim, options));
   const rd = normDims(dim, x.dim());
   const n = numelOf(rd.map((d) => x._shape[d]));
   const m = mean(x, rd, { keepdim: true });
@@ -222,6 +238,8 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
 
 /** Standard deviation (unbiased by default). @example x.std() */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled() && isFloatingPoint(x.dtype))
+    return varGrad(x, dim, options.keepdim ?? false, options.correction ?? (options.unbiased === false ? 0 : 1), true, () => std(x, dim, options));
   const v = variance(x, dim, options);
   const r = v.sqrt();
   v.dispose();
@@ -236,6 +254,7 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, options: { ke
   const keepdim = options.keepdim ?? false;
   if (!isFloatingPoint(x.dtype))
     throw new TypeError(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype}`);
+  if (x._requiresGrad && isGradEnabled()) return normGrad(x, p === "fro" ? 2 : p, dim, keepdim, () => norm(x, p, dim, options));
   const xf = x;
   const a = xf.abs();
   let r: Tensor;
@@ -266,6 +285,7 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, options: { ke
  * @example x.logsumexp(1)
  */
 export function logsumexp(x: Tensor, dim: Dims, options: { keepdim?: boolean } = {}): Tensor {
+  if (x._requiresGrad && isGradEnabled()) return logsumexpGrad(x, dim, options.keepdim ?? false, () => logsumexp(x, dim, options));
   const xf = isFloatingPoint(x.dtype) ? x : toDtype(x, getDefaultDtype());
   const rd = normDims(dim, x.dim());
   if (xf.numel() === 0) {

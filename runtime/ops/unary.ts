@@ -8,6 +8,8 @@ import { writeIter } from "../iter";
 import { fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { canCast, OutOptions } from "./binary";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { unaryGrad } from "../autograd/unary";
 import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
 
 /** @internal codes of native/src/cpu/unary.h */
@@ -26,6 +28,7 @@ const PREDICATES = new Set<UnaryName>(["logicalNot", "isnan", "isinf", "isfinite
 /** @internal */
 export function unaryOp(name: UnaryName, x: Tensor, out?: Tensor, inplace = false): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}(): argument 'input' must be a Tensor, but got ${typeof x}`);
+  if (x._requiresGrad && isGradEnabled()) return unaryGrad(name, x, out, inplace);
   let compute: DType = x.dtype;
   if (!INTEGRAL_OK.has(name) && !isFloatingPoint(compute)) compute = getDefaultDtype();
   if (name === "bitwiseNot" && isFloatingPoint(compute)) throw new TypeError(`"bitwise_not_cpu" not implemented for '${compute}'`);

@@ -5,6 +5,8 @@
  */
 import { checkSize, contiguousStrides, fmtShape, numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
+import { sliceBackward, selectBackward, viewGrad, viewNeedsGrad } from "../autograd/views";
+import { sumToShape } from "../autograd/engine";
 
 /** Fills in a -1 and checks the element count. */
 function inferShape(shape: number[], numel: number): number[] {
@@ -58,6 +60,17 @@ function viewStrides(oldShape: readonly number[], oldStrides: readonly number[],
   return out;
 }
 
+// One node per piece (PyTorch has one multi-output node): same gradients, PyTorch's name.
+function renamed(t: Tensor, name: string): Tensor {
+  if (t._gradFn !== null) (t._gradFn as { _name: string })._name = name;
+  return t;
+}
+
+function reshapeTo(x: Tensor): (g: Tensor) => Tensor {
+  const s = x._shape.slice();
+  return (g) => g.reshape(s);
+}
+
 /** @internal */
 export function view(x: Tensor, shape: number[]): Tensor {
   const s = inferShape(shape, x.numel());
@@ -65,16 +78,21 @@ export function view(x: Tensor, shape: number[]): Tensor {
   const st = viewStrides(x._shape, x._strides, s);
   if (st === null)
     throw new Error("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
-  return x._view(s, st, x._offset);
+  const r = x._view(s, st, x._offset);
+  return viewNeedsGrad(x) ? viewGrad(x, r, "ViewBackward0", reshapeTo(x)) : r;
 }
 
 /** @internal */
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const s = inferShape(shape, x.numel());
   const st = viewStrides(x._shape, x._strides, s);
-  if (st !== null) return x._view(s, st, x._offset);
+  if (st !== null) {
+    const v = x._view(s, st, x._offset);
+    return viewNeedsGrad(x) ? viewGrad(x, v, "ReshapeAliasBackward0", reshapeTo(x)) : v;
+  }
   const c = x.clone();
   const r = c._view(s, contiguousStrides(s), 0);
+  if (viewNeedsGrad(c)) viewGrad(c, r, "UnsafeViewBackward0", reshapeTo(c));
   c.dispose();  // the view keeps the storage alive
   return r;
 }
@@ -83,11 +101,15 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   const n = x.dim();
   const a = wrapDim(d0, n), b = wrapDim(d1, n);
-  if (n === 0) return x._view([], [], x._offset);
+  if (n === 0) {
+    const r = x._view([], [], x._offset);
+    return viewNeedsGrad(x) ? viewGrad(x, r, "TransposeBackward0", (g) => g) : r;
+  }
   const shape = x._shape.slice(), strides = x._strides.slice();
   [shape[a], shape[b]] = [shape[b], shape[a]];
   [strides[a], strides[b]] = [strides[b], strides[a]];
-  return x._view(shape, strides, x._offset);
+  const r = x._view(shape, strides, x._offset);
+  return viewNeedsGrad(x) ? viewGrad(x, r, "TransposeBackward0", (g) => g.transpose(a, b)) : r;
 }
 
 /** @internal */
@@ -102,7 +124,11 @@ export function permute(x: Tensor, dims: number[]): Tensor {
     seen.add(k);
     return k;
   });
-  return x._view(w.map((d) => x._shape[d]), w.map((d) => x._strides[d]), x._offset);
+  const r = x._view(w.map((d) => x._shape[d]), w.map((d) => x._strides[d]), x._offset);
+  if (!viewNeedsGrad(x)) return r;
+  const inv = new Array<number>(n);
+  w.forEach((d, i) => { inv[d] = i; });
+  return viewGrad(x, r, "PermuteBackward0", (g) => g.permute(inv));
 }
 
 /** @internal */
@@ -132,7 +158,10 @@ export function expand(x: Tensor, sizes: number[]): Tensor {
       throw new Error(`The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x._shape)}`);
     }
   }
-  return x._view(shape, strides, x._offset);
+  const r = x._view(shape, strides, x._offset);
+  if (!viewNeedsGrad(x)) return r;
+  const xs = x._shape.slice();
+  return viewGrad(x, r, "ExpandBackward0", (g) => sumToShape(g, xs));
 }
 
 /** @internal */
@@ -146,7 +175,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (length < 0 || start + length > size) throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
   const shape = x._shape.slice();
   shape[d] = length;
-  return x._view(shape, x._strides.slice(), x._offset + start * x._strides[d]);
+  const r = x._view(shape, x._strides.slice(), x._offset + start * x._strides[d]);
+  if (!viewNeedsGrad(x)) return r;
+  const xs = x._shape.slice(), s0 = start;
+  return viewGrad(x, r, "SliceBackward0", (g) => sliceBackward(g, xs, d, s0, s0 + length, 1));
 }
 
 /** @internal */
@@ -160,7 +192,10 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = x._shape.slice(), strides = x._strides.slice();
   shape.splice(d, 1);
   strides.splice(d, 1);
-  return x._view(shape, strides, x._offset + index * x._strides[d]);
+  const r = x._view(shape, strides, x._offset + index * x._strides[d]);
+  if (!viewNeedsGrad(x)) return r;
+  const xs = x._shape.slice(), i0 = index;
+  return viewGrad(x, r, "SelectBackward0", (g) => selectBackward(g, xs, d, i0));
 }
 
 /** @internal Python slice semantics along one dim (step > 0). */
@@ -179,7 +214,10 @@ export function slice(x: Tensor, dim: number, start: number | null, end: number 
   const shape = x._shape.slice(), strides = x._strides.slice();
   shape[d] = len;
   strides[d] = x._strides[d] * step;
-  return x._view(shape, strides, x._offset + (len > 0 ? s * x._strides[d] : 0));
+  const r = x._view(shape, strides, x._offset + (len > 0 ? s * x._strides[d] : 0));
+  if (!viewNeedsGrad(x)) return r;
+  const xs = x._shape.slice();
+  return viewGrad(x, r, "SliceBackward0", (g) => sliceBackward(g, xs, d, s, e, step));
 }
 
 /** @internal */
@@ -189,7 +227,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const st = d < x.dim() ? x._shape[d] * x._strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, st);
-  return x._view(shape, strides, x._offset);
+  const r = x._view(shape, strides, x._offset);
+  return viewNeedsGrad(x) ? viewGrad(x, r, "UnsqueezeBackward0", (g) => g.squeeze(d)) : r;
 }
 
 /** @internal */
@@ -201,7 +240,8 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
     shape.push(x._shape[i]);
     strides.push(x._strides[i]);
   }
-  return x._view(shape, strides, x._offset);
+  const r = x._view(shape, strides, x._offset);
+  return viewNeedsGrad(x) ? viewGrad(x, r, dim === undefined ? "SqueezeBackward0" : "SqueezeBackward1", reshapeTo(x)) : r;
 }
 
 /** @internal */
@@ -224,7 +264,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
       throw new Error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
     }
     for (let s = 0; s < size || (s === 0 && size === 0); s += sizeOrSections) {
-      parts.push(narrow(x, d, s, Math.min(sizeOrSections, size - s)));
+      parts.push(renamed(narrow(x, d, s, Math.min(sizeOrSections, size - s)), "SplitBackward0"));
       if (size === 0) break;
     }
     return parts;
@@ -235,7 +275,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
   let s = 0;
   for (const len of sizeOrSections) {
     if (len < 0) throw new Error(`split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=${fmtShape(sizeOrSections)}`);
-    parts.push(narrow(x, d, s, len));
+    parts.push(renamed(narrow(x, d, s, len), "SplitWithSizesBackward0"));
     s += len;
   }
   return parts;
@@ -254,7 +294,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = wrapDim(dim, x.dim());
   const out: Tensor[] = [];
-  for (let i = 0; i < x._shape[d]; i++) out.push(select(x, d, i));
+  for (let i = 0; i < x._shape[d]; i++) out.push(renamed(select(x, d, i), "UnbindBackward0"));
   return out;
 }
 
@@ -332,7 +372,13 @@ P.transpose = function (this: Tensor, a: number, b: number) { return transpose(t
 P.swapaxes = P.transpose;
 P.t = function (this: Tensor) {
   if (this.dim() > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D`);
-  return this.dim() < 2 ? this._view(this._shape.slice(), this._strides.slice(), this._offset) : transpose(this, 0, 1);
+  if (this.dim() >= 2) {
+    const r = transpose(this, 0, 1);
+    if (r._gradFn !== null && r._gradFn._name === "TransposeBackward0") (r._gradFn as { _name: string })._name = "TBackward0";
+    return r;
+  }
+  const r = this._view(this._shape.slice(), this._strides.slice(), this._offset);
+  return viewNeedsGrad(this) ? viewGrad(this, r, "TBackward0", (g) => g) : r;
 };
 Object.defineProperty(P, "T", { get(this: Tensor) { return permute(this, [...Array(this.dim()).keys()].reverse()); } });
 Object.defineProperty(P, "mT", {

@@ -1,0 +1,32 @@
+/** Gradient formulas of copies and casts: clone, to, copy_ (and fill_). */
+import { Tensor } from "../tensor";
+import { applyInplace, raw } from "./function";
+import { record } from "./node";
+
+/** @internal clone / contiguous */
+export function cloneGrad(x: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("CloneBackward0", [x], r, ([g]) => [g]);
+  return r;
+}
+
+/** @internal a dtype cast; the engine casts the gradient back */
+export function toGrad(x: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  if (r === x) return r;
+  record("ToCopyBackward0", [x], r, ([g]) => [g]);
+  return r;
+}
+
+/** @internal self.copy_(src) (or a fill) when either side is tracked */
+export function copyGrad(self: Tensor, src: Tensor | number | boolean): Tensor {
+  return applyInplace(self, () => {
+    const r = raw(() => {
+      const t = Tensor._empty(self._shape.slice(), self.dtype, self.device);
+      return t.copy_(src);
+    });
+    if (src instanceof Tensor) record("CopyBackwards", [self, src], r, ([g]) => [null, g]);
+    else record("FillBackward0", [self], r, () => [null]);
+    return r;
+  });
+}

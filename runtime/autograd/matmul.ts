@@ -1,0 +1,41 @@
+/** Gradient formulas of the matmul family (mm, bmm, mv, dot). */
+import { Tensor } from "../tensor";
+import { raw } from "./function";
+import { record } from "./node";
+
+/** @internal */
+export function mmGrad(a: Tensor, b: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("MmBackward0", [a, b], r, ([g], [x, y], needs) => [
+    needs[0] ? g.mm(y.t()) : null,
+    needs[1] ? x.t().mm(g) : null,
+  ], [a, b]);
+  return r;
+}
+
+/** @internal */
+export function bmmGrad(a: Tensor, b: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("BmmBackward0", [a, b], r, ([g], [x, y], needs) => [
+    needs[0] ? g.bmm(y.transpose(1, 2)) : null,
+    needs[1] ? x.transpose(1, 2).bmm(g) : null,
+  ], [a, b]);
+  return r;
+}
+
+/** @internal */
+export function mvGrad(a: Tensor, v: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("MvBackward0", [a, v], r, ([g], [x, y], needs) => [
+    needs[0] ? g.unsqueeze(1).mul(y) : null,
+    needs[1] ? x.t().mv(g) : null,
+  ], [a, v]);
+  return r;
+}
+
+/** @internal */
+export function dotGrad(a: Tensor, b: Tensor, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("DotBackward0", [a, b], r, ([g], [x, y], needs) => [needs[0] ? y.mul(g) : null, needs[1] ? x.mul(g) : null], [a, b]);
+  return r;
+}
