@@ -1,1 +1,7 @@
-module.exports = { preset: "ts-jest", testEnvironment: "node", testMatch: ["**/test/**/*.test.ts"] };
+module.exports = {
+  testEnvironment: "node",
+  testMatch: ["**/test/**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
+  // The examples import the package by name, as users do.
+  moduleNameMapper: { "^torchlab$": "<rootDir>/runtime/index.ts" },
+};

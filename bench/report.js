@@ -25,6 +25,9 @@ const ROWS = [
   { label: "add 16M fresh (dispose)", tl: "add_fresh/16M", pt: "add_fresh/16M", metric: "gbps", target: 1.0 },
   { label: "add 16M fresh (GC)", tl: "add_fresh/16M+gc", pt: "add_fresh/16M", metric: "gbps", target: 1.0, info: true },
   { label: "sum 16M", tl: "sum/16M", pt: "sum/16M", metric: "gbps", target: 0.9 },
+  { label: "fwd+bwd mm,add,sum 32x4", tl: "train/graph", pt: "train/graph", metric: "seconds_per_iter", lower: true, target: 0.5 },
+  { label: "chapter 1.5 training step", tl: "train/chapter", pt: "train/chapter", metric: "seconds_per_iter", lower: true, target: 1 / 3 },
+  { label: "chapter step vs np.sort verbatim", tl: "train/chapter", pt: "train/chapter+numpy", metric: "seconds_per_iter", lower: true, target: 1 / 3, info: true },
 ];
 const UNITS = { seconds_per_iter: "us/call", gflops: "GFLOP/s", gbps: "GB/s" };
 
@@ -112,7 +115,7 @@ function main() {
     const va = a && a[row.metric];
     const vb = b && b[row.metric];
     let ratio = "-", status;
-    const target = `${row.lower ? "<=" : ">="} ${row.target}x`;
+    const target = `${row.lower ? "<=" : ">="} ${+row.target.toFixed(2)}x`;
     if (a === undefined || a.error !== undefined || b === undefined || b.error !== undefined) {
       status = "ERROR";
       if (a === undefined) errors.push(`${row.label}: no torchlab result (${row.tl})`);

@@ -161,6 +161,63 @@ def big_ops():
     run("sum/16M", lambda: a.sum(), 4 * BIG)
 
 
+def train():
+    """Autograd workloads: a small graph's forward+backward, and one step of
+    the chapter's program (section 1.5), written as the chapter writes it."""
+    import numpy as np
+    import torch.nn.functional as F
+    seconds = 0.5 if QUICK else 1.5
+    if selected("train/graph"):
+        x = rand(32, 4, seed=21)
+        w = rand(4, 4, seed=22).requires_grad_()
+        b = rand(4, seed=23).requires_grad_()
+
+        def graph():
+            x.mm(w).add(b).sum().backward()
+        graph()
+        med, mn, iters, batches = time_adaptive(graph, seconds)
+        emit(name="train/graph", seconds_per_iter=med, min=mn, iters=iters, batches=batches)
+
+    torch.manual_seed(5000)
+    W_target = torch.randn(4, 1) * 5
+    b_target = torch.randn(1) * 5
+
+    def make_features(x):
+        x = x.unsqueeze(1)
+        return torch.cat([x ** i for i in range(1, 5)], 1)
+
+    def f(x):
+        return x.mm(W_target) + b_target[0]
+
+    def get_batch_numpy(batch_size=32):
+        random = torch.from_numpy(np.sort(torch.randn(batch_size)))
+        x = make_features(random)
+        return x, f(x)
+
+    def get_batch_torch(batch_size=32):
+        x = make_features(torch.randn(batch_size).sort().values)
+        return x, f(x)
+
+    for name, get_batch in (("train/chapter", get_batch_torch), ("train/chapter+numpy", get_batch_numpy)):
+        if not selected(name):
+            continue
+        fc = torch.nn.Linear(4, 1)
+
+        def step():
+            batch_x, batch_y = get_batch()
+            fc.zero_grad()
+            output = F.smooth_l1_loss(fc(batch_x), batch_y)
+            loss = output.item()
+            output.backward()
+            for param in fc.parameters():
+                param.data.add_(-0.1 * param.grad.data)
+            return loss
+        for _ in range(200):
+            step()
+        med, mn, iters, batches = time_adaptive(step, seconds)
+        emit(name=name, seconds_per_iter=med, min=mn, iters=iters, batches=batches)
+
+
 def cpu_snapshot():
     """(wall, machine busy CPU s, steal s, own CPU s) to tell how much else ran meanwhile."""
     busy = steal = float("nan")
@@ -195,6 +252,7 @@ def main():
     small_ops()   # default grad mode, as in plain user code (no input requires grad)
     sgemm()
     big_ops()
+    train()
     emit(name="done", wall_seconds=time.perf_counter() - t0, loadavg=list(os.getloadavg()),
          **other_load(c0, cpu_snapshot()))
 

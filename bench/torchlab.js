@@ -120,6 +120,62 @@ function smallOps() {
   }
 }
 
+// Autograd workloads (bench/README.md): a small graph's forward+backward, and
+// one step of the chapter's program as examples/linear-regression.ts writes it.
+function train() {
+  const seconds = QUICK ? 0.5 : 1.5;
+  if (selected("train/graph")) {
+    try {
+      const x = uniform([32, 4], 21).t;
+      const w = uniform([4, 4], 22).t.requiresGrad_();
+      const b = uniform([4], 23).t.requiresGrad_();
+      const graph = () => x.mm(w).add(b).sum().backward();
+      graph();
+      const expect = torch.noGrad(() => x.sum(0).reshape(4, 1).expand(4, 4));
+      if (!close(w.grad.sub(expect).abs().max().item(), 0, 1e-4)) throw new Error("train/graph: wrong gradient");
+      const res = H.timeAdaptive(graph, seconds);
+      emit({ name: "train/graph", seconds_per_iter: res.median, min: res.min, iters: res.iters, batches: res.batches });
+    } catch (e) {
+      emit({ name: "train/graph", error: String(e && e.message || e).split("\n")[0] });
+    }
+  }
+  if (selected("train/chapter")) {
+    try {
+      const F = torch.nn.functional;
+      torch.manualSeed(5000);
+      const wTarget = torch.randn(4, 1).mul(5);
+      const bTarget = torch.randn(1).mul(5);
+      const b0 = bTarget.index(0);
+      const makeFeatures = (x) => {
+        const col = x.unsqueeze(1);
+        return torch.cat([col.pow(1), col.pow(2), col.pow(3), col.pow(4)], 1);
+      };
+      const f = (x) => x.mm(wTarget).add(b0);
+      const getBatch = () => {
+        const x = makeFeatures(torch.randn(32).sort().values);
+        return [x, f(x)];
+      };
+      const fc = new torch.nn.Linear(4, 1);
+      const step = () => {
+        const [bx, by] = getBatch();
+        fc.zeroGrad();
+        const output = F.smoothL1Loss(fc.forward(bx), by);
+        const loss = output.item();
+        output.backward();
+        for (const p of fc.parameters()) p.data.add_(p.grad.data.mul(-0.1));
+        return loss;
+      };
+      let loss = Infinity;
+      for (let i = 0; i < 2000 && loss >= 1e-3; i++) loss = step();
+      if (!(loss < 1e-3)) throw new Error(`train/chapter: did not converge (loss ${loss})`);
+      const res = H.timeAdaptive(step, seconds);
+      emit({ name: "train/chapter", seconds_per_iter: res.median, min: res.min, iters: res.iters, batches: res.batches });
+    } catch (e) {
+      emit({ name: "train/chapter", error: String(e && e.message || e).split("\n")[0] });
+    }
+  }
+}
+
 function sgemm() {
   for (const n of [256, 512, 1024, 2048]) {
     for (const variant of ["dispose", "tidy"]) {
@@ -225,6 +281,7 @@ function main() {
   smallOps();
   sgemm();
   bigOps();
+  train();
   emit({ name: "done", wall_seconds: (performance.now() - t0) / 1e3, ...otherLoad(c0, cpuSnapshot()), loadavg: os.loadavg(), sink });
 }
 

@@ -31,6 +31,7 @@ import "./ops/random";
 import * as autogradNs from "./autograd/index";
 import * as dataNs from "./data/index";
 export * as optim from "./optim/index";
+export * as nn from "./nn/index";
 
 export { Tensor } from "./tensor";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/index";
@@ -62,6 +63,7 @@ export { scatter, scatterAdd } from "./ops/scatter";
 export type { ScatterOptions } from "./ops/scatter";
 export { nonzero, maskedSelect, argwhere } from "./ops/nonzero";
 export type { IndexItem, SliceSpec, IndexPutOptions } from "./ops/indexing";
+export { indexPutOutOfPlace as indexPut } from "./ops/indexing";
 export {
   sum, prod, mean, max, min, amax, amin, argmax, argmin, variance as var, std, norm, logsumexp, all, any, countNonzero,
 } from "./ops/reduce";
@@ -69,7 +71,8 @@ export type { ReduceOptions, ValuesIndices, VarOptions, Dims } from "./ops/reduc
 export { cumsum, cumprod } from "./ops/scan";
 export { sort, argsort, topk, kthvalue } from "./ops/sort";
 export type { SortOptions, TopkOptions } from "./ops/sort";
-export { matmul, mm, bmm, mv, dot, outer } from "./ops/matmul";
+export { matmul, mm, bmm, mv, dot, outer, addmm } from "./ops/matmul";
+export type { AddmmOptions } from "./ops/matmul";
 export {
   Generator, defaultGenerator, manualSeed, initialSeed, rand, randn, randint, randperm, randLike, randnLike, randintLike,
 } from "./ops/random";
@@ -155,6 +158,8 @@ export interface MemoryStats {
   allocated: number;
   /** the most that was ever live */
   peakAllocated: number;
+  /** native blocks (storages of 16 KiB and more) not yet freed: a leak check counts these */
+  liveBlocks: number;
   /** freed bytes kept for reuse */
   cached: number;
   cacheHits: number;

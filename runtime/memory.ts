@@ -15,8 +15,9 @@ const scopes: Set<Disposable>[] = [];
 
 /** @internal called by every new tensor */
 export function track(t: Disposable): void {
-  const top = scopes[scopes.length - 1];
-  if (top !== undefined) top.add(t);
+  // Never index -1: an out-of-range read is a slow named-property lookup in V8.
+  const n = scopes.length;
+  if (n !== 0) scopes[n - 1].add(t);
 }
 
 /**

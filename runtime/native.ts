@@ -13,6 +13,7 @@ export type NativeBuffer = ArrayBuffer | ArrayBufferView;
 export interface NativeMemoryStats {
   allocated: number;
   peakAllocated: number;
+  liveBlocks: number;
   cached: number;
   cacheHits: number;
   systemAllocs: number;

@@ -4,13 +4,17 @@
  * (including views of them: PyTorch's CopySlices).
  */
 import { Tensor } from "../tensor";
-import { GradModeScope, isGradEnabled } from "./grad_mode";
+import { isGradEnabled, swapGradMode } from "./grad_mode";
 import { Node, edgeOf, record, Edge } from "./node";
 
 /** @internal runs fn with recording off */
 export function raw<T>(fn: () => T): T {
-  using _ = new GradModeScope(false);
-  return fn();
+  const prev = swapGradMode(false);
+  try {
+    return fn();
+  } finally {
+    swapGradMode(prev);
+  }
 }
 
 /** @internal PyTorch's error for out= with autograd */

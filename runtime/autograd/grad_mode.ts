@@ -10,6 +10,13 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** @internal sets the mode, returning the previous one (no scope object: hot paths) */
+export function swapGradMode(mode: boolean): boolean {
+  const prev = enabled;
+  enabled = mode;
+  return prev;
+}
+
 /** A grad-mode scope for `using`: restores the previous mode when it ends. */
 export class GradModeScope {
   private readonly prev: boolean;

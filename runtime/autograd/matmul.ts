@@ -39,3 +39,14 @@ export function dotGrad(a: Tensor, b: Tensor, compute: () => Tensor): Tensor {
   record("DotBackward0", [a, b], r, ([g], [x, y], needs) => [needs[0] ? y.mul(g) : null, needs[1] ? x.mul(g) : null], [a, b]);
   return r;
 }
+
+/** @internal beta * input + alpha * mat1 @ mat2 */
+export function addmmGrad(input: Tensor, m1: Tensor, m2: Tensor, beta: number, alpha: number, compute: () => Tensor): Tensor {
+  const r = raw(compute);
+  record("AddmmBackward0", [input, m1, m2], r, ([g], [x, y], needs) => [
+    needs[0] ? (beta === 1 ? g : g.mul(beta)) : null,
+    needs[1] ? (alpha === 1 ? g.mm(y.t()) : g.mm(y.t()).mul(alpha)) : null,
+    needs[2] ? (alpha === 1 ? x.t().mm(g) : x.t().mm(g).mul(alpha)) : null,
+  ], [m1, m2]);
+  return r;
+}

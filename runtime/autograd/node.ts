@@ -47,6 +47,9 @@ export class Node {
   /** @internal */ _outDtypes: DType[];
   /** @internal creation order: later nodes run first when both are ready */ readonly _seq = sequence++;
   /** @internal tensors that asked for retainGrad, by output number */ _retained: Array<Tensor | null> | null = null;
+  /** @internal engine state (Note [Engine state on nodes]) */ _gen = 0;
+  /** @internal */ _deps = 0;
+  /** @internal */ _buf: Array<Tensor | null> | null = null;
   private readonly fn: BackwardFn | null;
   private saved: SavedSlot[] | null;
   private readonly hadSaved: boolean;

@@ -8,6 +8,8 @@ import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { toDtype } from "./copy";
 import { unsqueeze } from "./views";
+import { anyNeedsGrad } from "../autograd/node";
+import { catGrad, stackGrad } from "../autograd/cat";
 
 function checkList(tensors: readonly Tensor[], what: string): void {
   if (!Array.isArray(tensors)) throw new TypeError(`${what}(): argument 'tensors' must be an array of Tensors`);
@@ -24,6 +26,7 @@ function checkList(tensors: readonly Tensor[], what: string): void {
  */
 export function cat(tensors: readonly Tensor[], dim = 0, options: { out?: Tensor } = {}): Tensor {
   checkList(tensors, "cat");
+  if (anyNeedsGrad(tensors)) return catGrad(tensors, dim, options.out, () => cat(tensors, dim));
   const dev = tensors.length === 1 ? tensors[0].device : commonDevice(tensors);
   // 1-D empty tensors are skipped, as in PyTorch (legacy behaviour).
   let parts: readonly Tensor[] = tensors;
@@ -109,6 +112,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new Error(`stack expects each tensor to be equal size, but got ${fmtShape(ref._shape)} at entry 0 and ${fmtShape(t._shape)} at entry ${i}`);
   });
   const d = wrapDim(dim, ref.dim() + 1);
+  if (anyNeedsGrad(tensors)) return stackGrad(tensors, d, () => stack(tensors, d));
   const views = tensors.map((t) => unsqueeze(t, d));
   const r = cat(views, d);
   for (const v of views) v.dispose();

@@ -8,6 +8,8 @@ import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { toDtype } from "./copy";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { gatherGrad, indexSelectGrad } from "../autograd/gather";
 
 function checkIndex(index: Tensor, what: string, int32Ok = false): void {
   if (!(index instanceof Tensor)) throw new TypeError(`${what}(): argument 'index' must be a Tensor`);
@@ -22,6 +24,7 @@ function checkIndex(index: Tensor, what: string, int32Ok = false): void {
  */
 export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex(index, "gather");
+  if (input._requiresGrad && isGradEnabled()) return gatherGrad(input, dim, index, () => gather(input, dim, index));
   commonDevice([input, index]);
   const nd = Math.max(input.dim(), 1);
   if (index.dim() !== input.dim() && !(index.dim() <= 1 && input.dim() <= 1))
@@ -50,6 +53,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
  */
 export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex(index, "index_select", true);
+  if (input._requiresGrad && isGradEnabled()) return indexSelectGrad(input, dim, index, () => indexSelect(input, dim, index));
   if (index.dim() > 1) throw new Error("index_select(): Index is supposed to be a vector");
   const d = wrapDim(dim, input.dim());
   const idx64 = toDtype(index, "int64");

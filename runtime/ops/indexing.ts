@@ -20,6 +20,9 @@ import { indexSelect } from "./gather";
 import { nonzero } from "./nonzero";
 import { scatterInto } from "./scatter";
 import { permute, reshape, select, slice, unsqueeze } from "./views";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { applyInplace } from "../autograd/function";
+import { advancedItems, aliasGrad, indexGrad, indexPutGrad } from "../autograd/indexing";
 
 /** A slice written as an object. */
 export interface SliceSpec {
@@ -80,6 +83,7 @@ function parseItems(items: readonly IndexItem[]): Parsed[] {
 }
 
 interface Basic {
+  /** x after the basic items (x itself when there are none) */
   view: Tensor;
   /** advanced index tensors (int64) keyed by their dim in `view` */
   adv: Array<{ dim: number; index: Tensor }>;
@@ -138,7 +142,7 @@ function applyBasic(x: Tensor, items: Parsed[]): Basic {
       }
     }
   }
-  return { view: v === x ? x._view(x._shape.slice(), x._strides.slice(), x._offset) : v, adv };
+  return { view: v, adv };
 }
 
 interface Advanced {
@@ -197,7 +201,18 @@ function placeBroadcastDims(t: Tensor, nb: number, at: number): Tensor {
 /** @internal x[items] */
 export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
   const b = applyBasic(x, parseItems(items));
-  if (b.adv.length === 0) return b.view;
+  if (b.adv.length === 0) {
+    if (b.view !== x) return b.view;
+    const alias = x._view(x._shape.slice(), x._strides.slice(), x._offset);
+    return x._requiresGrad && isGradEnabled() ? aliasGrad(x, alias) : alias;
+  }
+  if (b.view._requiresGrad && isGradEnabled())
+    return indexGrad(b.view, b.adv.map((a) => a.dim), b.adv.map((a) => a.index), () => advancedIndex(b));
+  return advancedIndex(b);
+}
+
+// the advanced part of x[items], on x's basic view
+function advancedIndex(b: Basic): Tensor {
   const a = prepareAdvanced(b);
   const picked = indexSelect(a.flat, 0, a.lin);
   const shaped = reshape(picked, [...a.bshape, ...a.restShape]);
@@ -217,6 +232,7 @@ export function indexPut(x: Tensor, items: readonly IndexItem[], value: Tensor |
   if (value instanceof Tensor && value.dtype !== x.dtype && parseItems(items).some((p) => p.kind === "tensor"))
     throw new TypeError(`Index put requires the source and destination dtypes match, got ${x.dtype} for the destination and ${value.dtype} for the source.`);
   const b = applyBasic(x, parseItems(items));
+  if (isGradEnabled() && (x._requiresGrad || (value instanceof Tensor && value._requiresGrad))) return indexPutTracked(x, b, value, options);
   if (b.adv.length === 0) {
     if (options.accumulate) {
       const sum = value instanceof Tensor ? b.view.add(value) : b.view.add(Number(value));
@@ -255,6 +271,34 @@ export function indexPut(x: Tensor, items: readonly IndexItem[], value: Tensor |
   return x;
 }
 
+/*
+ * Under autograd, x[items] = value writes through the basic view of x (as
+ * PyTorch does): basic items only is a copy_ (add_ when accumulating) into
+ * that view; advanced items record IndexPutBackward0 on it, and a view of x
+ * hands the write on to x (CopySlices).
+ */
+function indexPutTracked(x: Tensor, b: Basic, value: Tensor | number | boolean, options: IndexPutOptions): Tensor {
+  const target = b.view;
+  if (b.adv.length === 0) {
+    if (options.accumulate) target.add_(value instanceof Tensor ? value : Number(value));
+    else target.copy_(value instanceof Tensor ? value : Number(value));
+    return x;
+  }
+  const its = advancedItems(b.adv.map((a) => a.dim), b.adv.map((a) => a.index));
+  applyInplace(target, () => indexPutOutOfPlace(target, its, value, options));
+  return x;
+}
+
+/**
+ * x[items] = value on a copy of x (PyTorch's `index_put`); x is unchanged.
+ * @example const y = x.indexPut([mask], 0);  // x with zeros where mask is true
+ */
+export function indexPutOutOfPlace(x: Tensor, items: readonly IndexItem[], value: Tensor | number | boolean, options: IndexPutOptions = {}): Tensor {
+  if (isGradEnabled() && (x._requiresGrad || (value instanceof Tensor && value._requiresGrad)))
+    return indexPutGrad(x, items, value, options, () => indexPut(x.clone(), items, value, options));
+  return indexPut(x.clone(), items, value, options);
+}
+
 declare module "../tensor" {
   interface Tensor {
     /**
@@ -271,6 +315,12 @@ declare module "../tensor" {
      * @example x.indexPut_([":", 1], 0); x.indexPut_([x.lt(0)], 0)
      */
     indexPut_(items: IndexItem | IndexItem[], value: Tensor | number | boolean, options?: IndexPutOptions): this;
+    /**
+     * Out-of-place `x[...] = value`: a copy of this tensor with value written
+     * (added with `accumulate`) at the items (PyTorch's `index_put`).
+     * @example x.indexPut([torch.tensor([0, 2])], 1); x.indexPut([mask], v, { accumulate: true })
+     */
+    indexPut(items: IndexItem | IndexItem[], value: Tensor | number | boolean, options?: IndexPutOptions): Tensor;
   }
 }
 
@@ -282,3 +332,6 @@ Tensor.prototype.indexPut_ = function (this: Tensor, items: IndexItem | IndexIte
   return this;
 };
 
+Tensor.prototype.indexPut = function (this: Tensor, items: IndexItem | IndexItem[], value: Tensor | number | boolean, options?: IndexPutOptions) {
+  return indexPutOutOfPlace(this, Array.isArray(items) ? (items as IndexItem[]) : [items], value, options);
+};

@@ -5,10 +5,10 @@
 import { meta } from "../addon";
 import { DTYPE_CODES } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
-import { broadcastShapes, fmtShape, numelOf } from "../shape";
+import { broadcastShapes, fmtShape, numelOf, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "../autograd/grad_mode";
-import { bmmGrad, dotGrad, mmGrad, mvGrad } from "../autograd/matmul";
+import { addmmGrad, bmmGrad, dotGrad, mmGrad, mvGrad } from "../autograd/matmul";
 
 const TYPE_NAME: Record<string, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" };
 
@@ -164,6 +164,42 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (db === 1) shape = da === 1 ? batch : [...batch, n];
   if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renamed(bmm(ae, be).reshape(shape), "UnsafeViewBackward0");
   return gemm(ae, be, shape);
+}
+
+/** Options of {@link addmm}. */
+export interface AddmmOptions {
+  /** multiplier of input (default 1) */
+  beta?: number;
+  /** multiplier of mat1 @ mat2 (default 1) */
+  alpha?: number;
+}
+
+/**
+ * `beta * input + alpha * (mat1 @ mat2)`, input broadcast to the product's
+ * shape; one graph node (PyTorch's AddmmBackward0), so `nn.Linear` records
+ * one op instead of two.
+ * @example torch.addmm(bias, x, w.t()) // x @ wᵀ + bias
+ */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddmmOptions = {}): Tensor {
+  if (!(input instanceof Tensor)) throw new TypeError("addmm(): argument 'input' must be a Tensor");
+  checkPair(mat1, mat2, "addmm");
+  if (mat1.dim() !== 2 || mat2.dim() !== 2) throw new Error(`addmm(): mat1 and mat2 must be matrices, got ${mat1.dim()}-D and ${mat2.dim()}-D`);
+  if (mat1._shape[1] !== mat2._shape[0])
+    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${mat1._shape[0]}x${mat1._shape[1]} and ${mat2._shape[0]}x${mat2._shape[1]})`);
+  if (input.dtype !== mat1.dtype) throw new TypeError(`addmm(): expected input of dtype ${mat1.dtype}, got ${input.dtype}`);
+  const beta = options.beta ?? 1, alpha = options.alpha ?? 1;
+  const shape = [mat1._shape[0], mat2._shape[1]];
+  if (!shapeEquals(broadcastShapes(input._shape, shape), shape))
+    throw new Error(`addmm(): input of shape ${fmtShape(input._shape)} cannot be broadcast to ${fmtShape(shape)}`);
+  const compute = (): Tensor => {
+    const r = gemm2d(mat1, mat2);
+    if (alpha !== 1) r.mul_(alpha);
+    if (beta === 1) r.add_(input);
+    else if (beta !== 0) r.add_(input.mul(beta));
+    return r;
+  };
+  if (isGradEnabled() && (input._requiresGrad || mat1._requiresGrad || mat2._requiresGrad)) return addmmGrad(input, mat1, mat2, beta, alpha, compute);
+  return compute();
 }
 
 declare module "../tensor" {

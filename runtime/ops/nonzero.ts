@@ -7,6 +7,8 @@ import { backendFor } from "../dispatch";
 import { broadcastShapes } from "../shape";
 import { Tensor } from "../tensor";
 import { indexSelect } from "./gather";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { maskedSelectGrad } from "../autograd/nonzero";
 
 function writeMeta(x: Tensor): void {
   let k = 0;
@@ -47,6 +49,7 @@ export function nonzero(input: Tensor, options: { asTuple?: boolean } = {}): Ten
 export function maskedSelect(input: Tensor, mask: Tensor): Tensor {
   if (!(mask instanceof Tensor) || mask.dtype !== "bool") throw new TypeError("masked_select: expected BoolTensor for mask");
   const shape = broadcastShapes(input._shape, mask._shape);
+  if (input._requiresGrad && isGradEnabled()) return maskedSelectGrad(input, mask, shape, () => maskedSelect(input, mask));
   const x = input.expand(shape).reshape(-1);
   const m = mask.expand(shape).reshape(-1);
   const idx = nonzero(m).reshape(-1);

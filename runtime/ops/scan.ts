@@ -7,10 +7,13 @@ import { writeDimHeader, writeLayout } from "../iter";
 import { wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { toDtype } from "./copy";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { scanGrad } from "../autograd/scan";
 
 function scanOp(op: 0 | 1, x: Tensor, dim: number, dtype?: DType): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError("cumsum(): argument 'input' must be a Tensor");
   if (dim === undefined) throw new TypeError(`${op === 0 ? "cumsum" : "cumprod"}() missing required argument 'dim'`);
+  if (x._requiresGrad && isGradEnabled()) return scanGrad(op === 0 ? "cumsum" : "cumprod", x, dim, () => scanOp(op, x, dim, dtype));
   const d = wrapDim(dim, x.dim());
   const od: DType = dtype !== undefined ? checkDtype(dtype) : isFloatingPoint(x.dtype) ? x.dtype : "int64";
   const src = dtype !== undefined ? toDtype(x, od) : x;

@@ -8,6 +8,8 @@ import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { bumpVersion, checkNoInternalOverlap, toDtype } from "./copy";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { scatterGrad } from "../autograd/scatter";
 
 /** Options of {@link scatter}. */
 export interface ScatterOptions {
@@ -60,6 +62,8 @@ export function scatterInto(self: Tensor, dim: number, index: Tensor, src: Tenso
  * @example torch.scatter(torch.zeros(3, 5), 0, idx, src)
  */
 export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number, options: ScatterOptions = {}): Tensor {
+  if (isGradEnabled() && (input._requiresGrad || (src instanceof Tensor && src._requiresGrad)))
+    return scatterGrad(options.reduce !== undefined ? "reduce" : "scatter", input, dim, index, src, false, () => scatter(input, dim, index, src, options));
   return scatterInto(input.clone(), dim, index, src, REDUCE[options.reduce ?? "none"]);
 }
 
@@ -68,6 +72,8 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
  * @example torch.scatterAdd(torch.zeros(3), 0, idx, src)
  */
 export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  if (isGradEnabled() && (input._requiresGrad || (src instanceof Tensor && src._requiresGrad)))
+    return scatterGrad("scatterAdd", input, dim, index, src, false, () => scatterAdd(input, dim, index, src));
   return scatterInto(input.clone(), dim, index, src, REDUCE.add);
 }
 
@@ -87,8 +93,15 @@ declare module "../tensor" {
 const P = Tensor.prototype;
 P.scatter = function (this: Tensor, d: number, i: Tensor, s: Tensor | number, o?: ScatterOptions) { return scatter(this, d, i, s, o); };
 P.scatter_ = function (this: Tensor, d: number, i: Tensor, s: Tensor | number, o: ScatterOptions = {}) {
+  if (isGradEnabled() && (this._requiresGrad || (s instanceof Tensor && s._requiresGrad)))
+    return scatterGrad(o.reduce !== undefined ? "reduce" : "scatter", this, d, i, s, true, () => scatter(this, d, i, s, o));
   scatterInto(this, d, i, s, REDUCE[o.reduce ?? "none"]);
   return this;
 };
 P.scatterAdd = function (this: Tensor, d: number, i: Tensor, s: Tensor) { return scatterAdd(this, d, i, s); };
-P.scatterAdd_ = function (this: Tensor, d: number, i: Tensor, s: Tensor) { scatterInto(this, d, i, s, REDUCE.add); return this; };
+P.scatterAdd_ = function (this: Tensor, d: number, i: Tensor, s: Tensor) {
+  if (isGradEnabled() && (this._requiresGrad || (s instanceof Tensor && s._requiresGrad)))
+    return scatterGrad("scatterAdd", this, d, i, s, true, () => scatterAdd(this, d, i, s));
+  scatterInto(this, d, i, s, REDUCE.add);
+  return this;
+};

@@ -8,6 +8,8 @@ import { wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { ValuesIndices } from "./reduce";
 import { narrow } from "./views";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { selectValuesGrad } from "../autograd/sort";
 
 /** Options of {@link sort}. */
 export interface SortOptions {
@@ -22,6 +24,12 @@ export interface SortOptions {
  */
 export function sort(x: Tensor, dim = -1, options: SortOptions = {}): ValuesIndices {
   if (!(x instanceof Tensor)) throw new TypeError("sort(): argument 'input' must be a Tensor");
+  if (x._requiresGrad && isGradEnabled()) return selectValuesGrad("SortBackward0", x, dim, true, () => sortRaw(x, dim, options));
+  return sortRaw(x, dim, options);
+}
+
+// sort without autograd (argsort needs no node: indices have no gradient)
+function sortRaw(x: Tensor, dim: number, options: SortOptions): ValuesIndices {
   const d = wrapDim(dim, x.dim());
   const values = Tensor._empty(x._shape.slice(), x.dtype, x.device);
   const indices = Tensor._empty(x._shape.slice(), "int64", x.device);
@@ -34,7 +42,8 @@ export function sort(x: Tensor, dim = -1, options: SortOptions = {}): ValuesIndi
 
 /** Positions that would sort x along dim. @example torch.argsort(x, 0) */
 export function argsort(x: Tensor, dim = -1, options: SortOptions = {}): Tensor {
-  const r = sort(x, dim, options);
+  if (!(x instanceof Tensor)) throw new TypeError("sort(): argument 'input' must be a Tensor");
+  const r = sortRaw(x, dim, options);
   r.values.dispose();
   return r.indices;
 }
@@ -52,6 +61,7 @@ export interface TopkOptions {
  * @example torch.topk(x, 3).values
  */
 export function topk(x: Tensor, k: number, dim = -1, options: TopkOptions = {}): ValuesIndices {
+  if (x._requiresGrad && isGradEnabled()) return selectValuesGrad("TopkBackward0", x, dim, true, () => topk(x, k, dim, options));
   const d = wrapDim(dim, x.dim());
   const size = x.dim() === 0 ? 1 : x._shape[d];
   if (!Number.isInteger(k) || k < 0 || k > size) throw new RangeError(`selected index k out of range (k = ${k}, size along dim ${d} = ${size})`);
@@ -69,6 +79,7 @@ export function topk(x: Tensor, k: number, dim = -1, options: TopkOptions = {}):
  * @example torch.kthvalue(x, 2, 0)
  */
 export function kthvalue(x: Tensor, k: number, dim = -1, options: { keepdim?: boolean } = {}): ValuesIndices {
+  if (x._requiresGrad && isGradEnabled()) return selectValuesGrad("KthvalueBackward0", x, dim, options.keepdim ?? false, () => kthvalue(x, k, dim, options));
   const d = wrapDim(dim, x.dim());
   const size = x.dim() === 0 ? 1 : x._shape[d];
   if (!Number.isInteger(k) || k < 1 || k > size) throw new RangeError(`kthvalue(): selected number k out of range for dimension ${d}`);

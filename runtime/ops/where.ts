@@ -8,6 +8,8 @@ import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { binaryOp, canCast, OutOptions, Scalar, TensorLike } from "./binary";
 import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { ClampKind, clampGrad, maskedFillGrad, whereGrad } from "../autograd/where";
 
 function checkCond(cond: Tensor, what: string): void {
   if (!(cond instanceof Tensor)) throw new TypeError(`${what}: condition must be a bool Tensor`);
@@ -46,6 +48,8 @@ export function whereInto(cond: Tensor, a: TensorLike, b: TensorLike, out?: Tens
  */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
   checkCond(condition, "where");
+  if (isGradEnabled() && ((input instanceof Tensor && input._requiresGrad) || (other instanceof Tensor && other._requiresGrad)))
+    return whereGrad(condition, input, other, () => whereInto(condition, input, other));
   return whereInto(condition, input, other);
 }
 
@@ -55,7 +59,9 @@ export interface ClampOptions extends OutOptions {
   max?: TensorLike | null;
 }
 
-function clampImpl(x: Tensor, min: TensorLike | null | undefined, max: TensorLike | null | undefined, out?: Tensor, inplace = false): Tensor {
+function clampImpl(x: Tensor, min: TensorLike | null | undefined, max: TensorLike | null | undefined, out?: Tensor, inplace = false, kind: ClampKind = "clamp"): Tensor {
+  if (isGradEnabled() && (x._requiresGrad || (min instanceof Tensor && min._requiresGrad) || (max instanceof Tensor && max._requiresGrad)))
+    return clampGrad(kind, x, min, max, out, inplace, () => clampImpl(x, min, max, undefined, false, kind));
   const hasMin = min !== undefined && min !== null, hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   // PyTorch: clamp(x, lo, hi) = min(max(x, lo), hi), NaN in x propagates.
@@ -107,6 +113,8 @@ export function maskedFill(input: Tensor, mask: Tensor, value: TensorLike): Tens
   checkCond(mask, "masked_fill_");
   if (value instanceof Tensor && value.dim() !== 0)
     throw new Error(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`);
+  if (isGradEnabled() && (input._requiresGrad || (value instanceof Tensor && value._requiresGrad)))
+    return maskedFillGrad(input, mask, value, false, () => maskedFill(input, mask, value));
   const shape = broadcastShapes(input._shape, mask._shape);
   const r = whereInto(mask, value instanceof Tensor ? toDtype(value, input.dtype) : value, input, Tensor._empty(shape, input.dtype, input.device));
   return r;
@@ -142,8 +150,8 @@ P.clamp_ = function (this: Tensor, a?: TensorLike | null | ClampOptions, b?: Ten
   else clampImpl(this, a as TensorLike | null | undefined, b, undefined, true);
   return this;
 };
-P.clampMin = function (this: Tensor, m: TensorLike) { return clampImpl(this, m, null); };
-P.clampMax = function (this: Tensor, m: TensorLike) { return clampImpl(this, null, m); };
+P.clampMin = function (this: Tensor, m: TensorLike) { return clampImpl(this, m, null, undefined, false, "min"); };
+P.clampMax = function (this: Tensor, m: TensorLike) { return clampImpl(this, null, m, undefined, false, "max"); };
 P.maskedFill = function (this: Tensor, m: Tensor, v: TensorLike) { return maskedFill(this, m, v); };
 P.maskedFill_ = function (this: Tensor, m: Tensor, v: TensorLike) {
   checkCond(m, "masked_fill_");
@@ -151,6 +159,8 @@ P.maskedFill_ = function (this: Tensor, m: Tensor, v: TensorLike) {
   const shape = broadcastShapes(this._shape, m._shape);
   if (!shapeEquals(shape, this._shape))
     throw new Error(`output with shape ${fmtShape(this._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  if (isGradEnabled() && (this._requiresGrad || (v instanceof Tensor && v._requiresGrad)))
+    return maskedFillGrad(this, m, v, true, () => maskedFill(this, m, v));
   checkNoInternalOverlap(this);
   whereInto(m, v instanceof Tensor ? toDtype(v, this.dtype) : v, this, this);
   bumpVersion(this);

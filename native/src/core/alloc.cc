@@ -65,6 +65,7 @@ void* host_alloc(size_t n, size_t* actual) {
       c.stats.cached -= it->first;
       c.free_blocks.erase(it);
       c.stats.allocated += *actual;
+      c.stats.live_blocks++;
       if (c.stats.allocated > c.stats.peak_allocated) c.stats.peak_allocated = c.stats.allocated;
       ++c.stats.cache_hits;
       return p;
@@ -79,6 +80,7 @@ void* host_alloc(size_t n, size_t* actual) {
   std::lock_guard<std::mutex> g(c.mu);
   *actual = want;
   c.stats.allocated += want;
+  c.stats.live_blocks++;
   if (c.stats.allocated > c.stats.peak_allocated) c.stats.peak_allocated = c.stats.allocated;
   ++c.stats.system_allocs;
   return p;
@@ -89,6 +91,7 @@ void host_free(void* p, size_t actual) {
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.mu);
   c.stats.allocated -= actual;
+  c.stats.live_blocks--;
   if (c.stats.cached + actual > kMaxCached) {
     std::free(p);
     return;

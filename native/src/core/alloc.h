@@ -9,6 +9,7 @@ namespace tl {
 
 struct AllocStats {
   size_t allocated = 0;       // bytes in live blocks
+  size_t live_blocks = 0;     // blocks handed out and not yet freed (leak checks count these)
   size_t peak_allocated = 0;
   size_t cached = 0;          // bytes in free blocks kept for reuse
   uint64_t cache_hits = 0;

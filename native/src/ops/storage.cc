@@ -105,6 +105,7 @@ Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   auto o = Napi::Object::New(env);
   o.Set("allocated", static_cast<double>(s.allocated));
   o.Set("peakAllocated", static_cast<double>(s.peak_allocated));
+  o.Set("liveBlocks", static_cast<double>(s.live_blocks));
   o.Set("cached", static_cast<double>(s.cached));
   o.Set("cacheHits", static_cast<double>(s.cache_hits));
   o.Set("systemAllocs", static_cast<double>(s.system_allocs));
