@@ -133,6 +133,7 @@ function train() {
       graph();
       const expect = torch.noGrad(() => x.sum(0).reshape(4, 1).expand(4, 4));
       if (!close(w.grad.sub(expect).abs().max().item(), 0, 1e-4)) throw new Error("train/graph: wrong gradient");
+      for (let i = 0; i < 5000; i++) graph();  // warm-up (the JIT), as the Python side does
       const res = H.timeAdaptive(graph, seconds);
       emit({ name: "train/graph", seconds_per_iter: res.median, min: res.min, iters: res.iters, batches: res.batches });
     } catch (e) {

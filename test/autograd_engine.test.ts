@@ -91,6 +91,38 @@ describe("accumulation and freeing", () => {
     near(vals(x.grad), [2 + 6 + 1]);
   });
 
+  test("gradients are never aliased to each other or to the caller's tensors", () => {
+    const a = torch.tensor([1, 2], { requiresGrad: true }), b = torch.tensor([3, 4], { requiresGrad: true });
+    a.add(b).sum().backward();          // add hands one tensor to both inputs
+    a.grad!.add_(10);
+    near(vals(b.grad), [1, 1]);
+    const g = torch.tensor([5, 6]);
+    const c = torch.tensor([0, 0], { requiresGrad: true });
+    c.clone().backward(g);              // the caller's gradient passes through unchanged
+    g.add_(1);
+    near(vals(c.grad), [5, 6]);
+    const d = torch.tensor([0, 0], { requiresGrad: true });
+    d.backward(g);                      // a leaf root
+    expect(d.grad).not.toBe(g);
+    g.add_(1);
+    near(vals(d.grad), [6, 7]);
+    const e = torch.tensor([1, 2], { requiresGrad: true });
+    const y = e.mul(1);
+    y.retainGrad();
+    y.clone().sum().backward();
+    y.grad!.add_(100);
+    near(vals(e.grad), [1, 1]);
+  });
+
+  test("a transposed weight (as in nn.Linear) gets a contiguous gradient", () => {
+    const w = torch.randn(3, 4, { requiresGrad: true });
+    const x = torch.randn(5, 4);
+    x.mm(w.t()).sum().backward();
+    expect(w.grad!.isContiguous()).toBe(true);
+    expect(w.grad!.shape).toEqual([3, 4]);
+    near(vals(w.grad), vals(torch.ones(3, 5).mm(x)));
+  });
+
   test("tidy does not free what the graph saved", () => {
     const x = torch.tensor([1, 2], { requiresGrad: true });
     const loss = torch.tidy(() => x.exp().mul(x.sin()).sum());

@@ -129,7 +129,15 @@ function run(roots: Tensor[], rootGrads: Tensor[], retain: boolean, create: bool
     for (const n of rootNodes) visit(n);
   }
 
+  // Note [Stealing gradients]: a leaf's first gradient is stored without a copy
+  // when the engine made it and handed it to nobody else (PyTorch steals a
+  // gradient whose refcount is 1). `delivered` sees every hand-over; a tensor
+  // handed over twice, or given by the caller, is `shared` and gets copied.
+  const delivered = new Set<Tensor>();
+  const shared = new Set<Tensor>(rootGrads);
   const addTo = (n: Node, nr: number, g: Tensor): void => {
+    if (delivered.has(g)) shared.add(g);
+    else delivered.add(g);
     let buf = n._buf;
     if (buf === null) {
       buf = [];
@@ -160,13 +168,20 @@ function run(roots: Tensor[], rootGrads: Tensor[], retain: boolean, create: bool
     }
     if (node instanceof AccumulateGrad) {
       const g = buf[0];
-      if (capture === null && g != null && (onlyLeaves === null || onlyLeaves.has(node.leaf))) accumulate(node.leaf, g, create);
+      if (capture === null && g != null && (onlyLeaves === null || onlyLeaves.has(node.leaf))) {
+        const base = g._base;
+        const owned = !shared.has(g) && (base === null || (!delivered.has(base) && !shared.has(base)));
+        accumulate(node.leaf, g, create, owned);
+      }
       return;
     }
     if (node._retained !== null && capture === null) {
       node._retained.forEach((t, i) => {
         const g = buf[i];
-        if (t != null && g != null) accumulate(t, g, create);
+        if (t != null && g != null) {
+          accumulate(t, g, create, false);
+          shared.add(g);
+        }
       });
     }
     if (needed !== null && !needed.has(node)) return;
@@ -214,11 +229,13 @@ function takeLatest(ready: Node[]): Node {
   return node;
 }
 
-function accumulate(t: Tensor, g: Tensor, create: boolean): void {
+function accumulate(t: Tensor, g: Tensor, create: boolean, owned: boolean): void {
   const prev = t.grad;
   if (prev === null) {
-    // The incoming gradient may be shared (add sends one tensor to both inputs): own a copy.
-    t.grad = keepGrad(create ? g : g.detach().clone());
+    if (create) t.grad = keepGrad(g);
+    // Steal an owned, plain, contiguous gradient; copy anything else (add sends one tensor to both inputs).
+    else if (owned && g._gradFn === null && g.isContiguous() && g._offset === 0 && g.numel() * g.elementSize() === g._storage.nbytes) t.grad = keepGrad(g);
+    else t.grad = keepGrad(g.detach().clone());
   } else if (create || isGradEnabled()) {
     t.grad = keepGrad(prev.add(g));
   } else {

@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../tensor";
 import { isGradEnabled, swapGradMode } from "./grad_mode";
-import { Node, edgeOf, record, Edge } from "./node";
+import { BackwardFn, Node, anyNeedsGrad, edgeOf, record, Edge } from "./node";
 
 /** @internal runs fn with recording off */
 export function raw<T>(fn: () => T): T {
@@ -15,6 +15,20 @@ export function raw<T>(fn: () => T): T {
   } finally {
     swapGradMode(prev);
   }
+}
+
+/**
+ * @internal a composite op recorded as one node (PyTorch's fused nodes such
+ * as SmoothL1LossBackward0): `compute` runs with recording off; `saved`
+ * picks the tensors the formula needs (it may include the result).
+ */
+export function fused(
+  name: string, inputs: ReadonlyArray<Tensor | null | undefined>, compute: () => Tensor, fn: BackwardFn, saved?: (result: Tensor) => Tensor[],
+): Tensor {
+  if (!anyNeedsGrad(inputs)) return compute();
+  const r = raw(compute);
+  record(name, inputs, r, fn, saved?.(r));
+  return r;
 }
 
 /** @internal PyTorch's error for out= with autograd */

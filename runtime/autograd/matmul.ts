@@ -8,9 +8,18 @@ export function mmGrad(a: Tensor, b: Tensor, compute: () => Tensor): Tensor {
   const r = raw(compute);
   record("MmBackward0", [a, b], r, ([g], [x, y], needs) => [
     needs[0] ? g.mm(y.t()) : null,
-    needs[1] ? x.t().mm(g) : null,
+    needs[1] ? mat2Grad(g, x, y) : null,
   ], [a, b]);
   return r;
+}
+
+// Note [mat2 gradient layout]: when mat2 is a transposed matrix (as weight.t()
+// in nn.Linear), its gradient is computed transposed, (gᵀ x)ᵀ, so that the
+// TBackward0 below it hands the leaf a contiguous gradient (PyTorch's
+// mm_mat2_backward does the same).
+function mat2Grad(g: Tensor, x: Tensor, y: Tensor): Tensor {
+  const transposed = y.dim() === 2 && y._strides[0] === 1 && y._strides[1] === y._shape[0] && y._shape[0] > 1;
+  return transposed ? g.t().mm(x).t() : x.t().mm(g);
 }
 
 /** @internal */
@@ -46,7 +55,7 @@ export function addmmGrad(input: Tensor, m1: Tensor, m2: Tensor, beta: number, a
   record("AddmmBackward0", [input, m1, m2], r, ([g], [x, y], needs) => [
     needs[0] ? (beta === 1 ? g : g.mul(beta)) : null,
     needs[1] ? (alpha === 1 ? g.mm(y.t()) : g.mm(y.t()).mul(alpha)) : null,
-    needs[2] ? (alpha === 1 ? x.t().mm(g) : x.t().mm(g).mul(alpha)) : null,
+    needs[2] ? (alpha === 1 ? mat2Grad(g, x, y) : mat2Grad(g, x, y).mul(alpha)) : null,
   ], [m1, m2]);
   return r;
 }

@@ -68,6 +68,16 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
     addon.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, bBuf);
     return r;
   }
+  // Same for a float tensor and a JS number (x.mul(0.5), x.pow(2)): a number
+  // never promotes a float tensor, so the result keeps a's dtype.
+  if (out === undefined && !inplace && typeof b === "number" && KIND[name] === Kind.Arith &&
+      (a.dtype === "float32" || a.dtype === "float64") && a._storage.device.type === "cpu") {
+    const aBuf = a._live();
+    const r = Tensor._empty(a._shape.slice(), a.dtype, a._storage.device);
+    writeIter(a._shape, [r, a, null]);
+    addon.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, b);
+    return r;
+  }
   checkOperand(name, b, "other");
   const bt = b instanceof Tensor ? b : null;
   const devTensors = bt === null ? [a] : [a, bt];

@@ -66,10 +66,11 @@ function clampImpl(x: Tensor, min: TensorLike | null | undefined, max: TensorLik
   if (!hasMin && !hasMax) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   // PyTorch: clamp(x, lo, hi) = min(max(x, lo), hi), NaN in x propagates.
   let r: Tensor = x;
-  if (hasMin) r = min instanceof Tensor ? binaryOp("maximum", r, min) : binaryOp("maximum", r, scalarTensorLike(r, min as Scalar));
+  // A scalar bound goes to the native op as a scalar (promoting as a 0-dim tensor would).
+  if (hasMin) r = binaryOp("maximum", r, min as TensorLike);
   if (hasMax) {
     const prev = r;
-    r = max instanceof Tensor ? binaryOp("minimum", r, max) : binaryOp("minimum", r, scalarTensorLike(r, max as Scalar));
+    r = binaryOp("minimum", r, max as TensorLike);
     if (prev !== x) prev.dispose();
   }
   if (inplace) out = x;
@@ -83,14 +84,6 @@ function clampImpl(x: Tensor, min: TensorLike | null | undefined, max: TensorLik
     return out;
   }
   return r;
-}
-
-// maximum/minimum take tensors only; a scalar bound becomes a 0-dim tensor of the promoted dtype.
-function scalarTensorLike(x: Tensor, v: Scalar): Tensor {
-  const t = Tensor._empty([], resultTypeOf([x, v]), x.device);
-  writeIter([], [t]);
-  backendFor(x.device).fill(DTYPE_CODES[t.dtype], t._live(), Number(v));
-  return t;
 }
 
 /**

@@ -9,7 +9,8 @@ import { where } from "../../ops/where";
 import "../../ops/unary";
 import "../../ops/binary";
 import "../../ops/reduce";
-import { checkTensor, SCALAR_NAME, untracked, warnOnce } from "./util";
+import { fused } from "../../autograd/function";
+import { checkTensor, SCALAR_NAME, warnOnce } from "./util";
 
 /**
  * max(x, 0) elementwise.
@@ -86,9 +87,11 @@ function shifted(input: Tensor, dim: number, dtype: DType | undefined, name: str
  */
 export function softmax(input: Tensor, dim?: number | null, options: { dtype?: DType } = {}): Tensor {
   const d = softmaxDim(input, dim, "softmax");
-  const e = shifted(input, d, options.dtype, "softmax").exp();
-  const s = e.sum(d, { keepdim: true });
-  return untracked(e) ? e.div_(s) : e.div(s);
+  // One node, as PyTorch's SoftmaxBackward0: dx = y * (g - sum(g * y)).
+  return fused("SoftmaxBackward0", [input], () => {
+    const e = shifted(input, d, options.dtype, "softmax").exp();
+    return e.div_(e.sum(d, { keepdim: true }));
+  }, ([g], [y]) => [y.mul(g.sub(g.mul(y).sum(d, { keepdim: true })))], (y) => [y]);
 }
 
 /**
@@ -97,7 +100,9 @@ export function softmax(input: Tensor, dim?: number | null, options: { dtype?: D
  */
 export function logSoftmax(input: Tensor, dim?: number | null, options: { dtype?: DType } = {}): Tensor {
   const d = softmaxDim(input, dim, "log_softmax");
-  const z = shifted(input, d, options.dtype, "log_softmax");
-  const lse = z.exp().sum(d, { keepdim: true }).log();
-  return untracked(z) ? z.sub_(lse) : z.sub(lse);
+  // One node, as PyTorch's LogSoftmaxBackward0: dx = g - exp(y) * sum(g).
+  return fused("LogSoftmaxBackward0", [input], () => {
+    const z = shifted(input, d, options.dtype, "log_softmax");
+    return z.sub_(z.exp().sum(d, { keepdim: true }).log());
+  }, ([g], [y]) => [g.sub(y.exp().mul(g.sum(d, { keepdim: true })))], (y) => [y]);
 }

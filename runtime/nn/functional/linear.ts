@@ -2,7 +2,7 @@
  * linear and bilinear maps.
  */
 import { Tensor } from "../../tensor";
-import "../../ops/matmul";
+import { addmm } from "../../ops/matmul";
 import "../../ops/views";
 import "../../ops/binary";
 import "../../ops/reduce";
@@ -16,15 +16,20 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   checkTensor(input, "linear", "input");
   checkTensor(weight, "linear", "weight");
   const nd = input.dim();
-  let y: Tensor;
-  if (nd > 2 && input.isContiguous()) {
+  const hasBias = bias !== undefined && bias !== null;
+  // 2-D input: one addmm (PyTorch's AddmmBackward0), or one mm without bias.
+  if (nd === 2 && weight.dim() === 2) return hasBias && bias.dim() <= 1 ? addmm(bias, input, weight.t()) : addBias(input.mm(weight.t()), bias);
+  if (nd > 2 && input.isContiguous() && weight.dim() === 2) {
     // Fold leading dims into one GEMM (as PyTorch does) instead of a batched matmul.
     const lead = input.shape.slice(0, -1);
-    y = input.reshape(-1, input.shape[nd - 1]).matmul(weight.t());
-    y = y.view([...lead, y.shape[1]]);
-  } else {
-    y = input.matmul(weight.t());
+    const flat = input.reshape(-1, input.shape[nd - 1]);
+    const y = hasBias && bias.dim() <= 1 ? addmm(bias, flat, weight.t()) : addBias(flat.mm(weight.t()), bias);
+    return y.view([...lead, y.shape[1]]);
   }
+  return addBias(input.matmul(weight.t()), bias);
+}
+
+function addBias(y: Tensor, bias: Tensor | null | undefined): Tensor {
   if (bias === undefined || bias === null) return y;
   return canInplace(y, bias) ? y.add_(bias) : y.add(bias);
 }

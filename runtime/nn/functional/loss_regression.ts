@@ -6,6 +6,8 @@ import { Tensor } from "../../tensor";
 import "../../ops/binary";
 import "../../ops/unary";
 import "../../ops/where";
+import { fused } from "../../autograd/function";
+import { isGradEnabled } from "../../autograd/grad_mode";
 import { checkReduction, checkTensor, reduce, Reduction, untracked, warnOnce } from "./util";
 
 /** Options of every loss. */
@@ -41,8 +43,14 @@ function difference(input: Tensor, target: Tensor, fn: string): Tensor {
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const reduction = checkReduction(options.reduction ?? "mean");
-  const d = difference(input, target, "mse_loss");
-  return reduce(untracked(d) ? d.mul_(d) : d.mul(d), reduction);
+  return fused("MseLossBackward0", [input, target], () => {
+    const d = difference(input, target, "mse_loss");
+    return reduce(d.mul_(d), reduction);
+  }, ([g], [x, t]) => {
+    const d = x.sub(t);
+    const gd = d.mul(scaleOf(g, d, reduction, 2));
+    return [gd, gd.neg()];
+  }, () => [input, target]);
 }
 
 /**
@@ -57,12 +65,31 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
 
 // Note [Huber as one product]: with d = input - target and z = clamp(d, -delta, delta),
 // z * (d - z/2) is d²/2 where |d| < delta and delta * (|d| - delta/2) elsewhere: Huber's
-// two branches in four elementwise ops, and its gradient (d inside, ±delta outside) follows.
-function huberCore(input: Tensor, target: Tensor, delta: number, fn: string): Tensor {
-  const d = difference(input, target, fn);
-  const z = d.clamp(-delta, delta);
-  const h = z.mul(0.5);
-  return untracked(d) ? d.sub_(h).mul_(z) : d.sub(h).mul(z);
+// two branches in four elementwise ops, and its gradient is z (d inside, ±delta outside).
+
+// g as a multiplier of the elementwise gradient: divided by the count for "mean".
+function scaleOf(g: Tensor, d: Tensor, reduction: Reduction, factor: number): Tensor {
+  const n = reduction === "mean" ? d.numel() : 1;
+  return factor / n === 1 ? g : g.mul(factor / n);
+}
+
+// One node (PyTorch's SmoothL1LossBackward0 / HuberLossBackward0): the gradient
+// is z = clamp(d, -delta, delta) divided by scale, times g. The forward keeps z
+// for the backward; with createGraph the formula recomputes it from the inputs
+// so that second derivatives flow through it.
+function huberFused(name: string, input: Tensor, target: Tensor, delta: number, scale: number, reduction: Reduction, fn: string): Tensor {
+  let z: Tensor | null = null;
+  return fused(name, [input, target], () => {
+    const d = difference(input, target, fn);
+    z = d.clamp(-delta, delta);
+    let loss = d.sub_(z.mul(0.5)).mul_(z);
+    if (scale !== 1) loss = loss.div_(scale);
+    return reduce(loss, reduction);
+  }, ([g], [x, t, zs], needs) => {
+    const zz = isGradEnabled() ? x.sub(t).clamp(-delta, delta) : zs;
+    const gd = zz.mul(scaleOf(g, zz, reduction, 1 / scale));
+    return [needs[0] ? gd : null, needs[1] ? gd.neg() : null];
+  }, () => [input, target, z!]);
 }
 
 /**
@@ -74,9 +101,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Los
   const beta = options.beta ?? 1;
   if (beta < 0) throw new Error("smooth_l1_loss does not support negative values for beta.");
   if (beta === 0) return l1Loss(input, target, { reduction });
-  let loss = huberCore(input, target, beta, "smooth_l1_loss");
-  if (beta !== 1) loss = untracked(loss) ? loss.div_(beta) : loss.div(beta);
-  return reduce(loss, reduction);
+  return huberFused("SmoothL1LossBackward0", input, target, beta, beta, reduction, "smooth_l1_loss");
 }
 
 /**
@@ -87,5 +112,5 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = checkReduction(options.reduction ?? "mean");
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new Error("huber_loss does not support non-positive values for delta.");
-  return reduce(huberCore(input, target, delta, "huber_loss"), reduction);
+  return huberFused("HuberLossBackward0", input, target, delta, 1, reduction, "huber_loss");
 }
