@@ -40,7 +40,7 @@ mkdir -p "$OUT"
 REPEAT=${BENCH_REPEAT:-2}
 status=0
 for ((round = 1; round <= REPEAT; round++)); do
-  for group in small sgemm add_out,add_fresh,sum; do
+  for group in small sgemm add_out,add_fresh,sum train; do
     echo "bench: round $round/$REPEAT: $group (torchlab)" >&2
     node bench/torchlab.js --only="$group" >>"$OUT/torchlab.jsonl" || { echo "bench: bench/torchlab.js failed" >&2; status=1; }
     echo "bench: round $round/$REPEAT: $group (pytorch)" >&2

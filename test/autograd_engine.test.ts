@@ -253,6 +253,17 @@ describe("in-place operations", () => {
     near(vals(v.grad), [2, 3]);
   });
 
+  test("random in-place fills record a node; on a leaf they are refused", () => {
+    const x = torch.ones(3, { requiresGrad: true });
+    const y = x.mul(2);
+    y.uniform_();
+    expect(y.gradFn!.name()).toBe("UniformBackward0");
+    y.mul(x).sum().backward();
+    near(vals(x.grad), vals(y.detach()));  // only the product's path reaches x
+    expect(() => x.normal_()).toThrow("a leaf Variable that requires grad is being used in an in-place operation.");
+    torch.noGrad(() => x.normal_());
+  });
+
   test("out= with a tensor that requires grad is refused", () => {
     const x = torch.ones(2, { requiresGrad: true });
     expect(() => torch.add(x, 1, { out: torch.empty(2) })).toThrow("functions with out=... arguments don't support automatic differentiation");

@@ -9,6 +9,9 @@ import { meta } from "../addon";
 import { DType, DTYPE_CODES, checkDtype, getDefaultDtype, isFloatingPoint } from "../dtype";
 import { backendFor } from "../dispatch";
 import { Tensor } from "../tensor";
+import { isGradEnabled } from "../autograd/grad_mode";
+import { applyInplace, raw } from "../autograd/function";
+import { record } from "../autograd/node";
 import { SizeAndOptions, TensorOptions, resolveDevice, splitSizeArgs } from "./creation";
 import { copyInto } from "./copy";
 
@@ -77,6 +80,14 @@ const KIND = { uniform: 0, normal: 1, integers: 2, perm: 3 } as const;
 
 /** @internal fills t (any layout) from the generator */
 export function fillRandom(t: Tensor, kind: keyof typeof KIND, a: number, b: number, gen: Generator = defaultGenerator): Tensor {
+  if (t._requiresGrad && isGradEnabled()) {
+    // Overwriting a tracked tensor: its old history gets no gradient (PyTorch's UniformBackward0, ...).
+    return applyInplace(t, () => {
+      const r = raw(() => fillRandom(Tensor._empty(t._shape.slice(), t.dtype, t.device), kind, a, b, gen));
+      record(kind === "uniform" ? "UniformBackward0" : kind === "normal" ? "NormalBackward0" : "RandomBackward0", [t], r, () => [null]);
+      return r;
+    });
+  }
   const target = t.isContiguous() ? t : Tensor._empty(t._shape.slice(), t.dtype, t.device);
   const n = target.numel();
   if (n > 0) {
