@@ -6,6 +6,7 @@ import { noGrad } from "../../autograd/grad_mode";
 import { isFloatingPoint } from "../../dtype";
 import { fmtShape, shapeEquals } from "../../shape";
 import { Tensor } from "../../tensor";
+import { fused, zerosOf } from "../../autograd/function";
 import "../../ops/binary";
 import "../../ops/unary";
 import "../../ops/where";
@@ -118,6 +119,33 @@ function nllCore(logp: Tensor, target: Tensor, weight: Tensor | null | undefined
 }
 
 /**
+ * nllCore recorded as one node (PyTorch's NllLossBackward0): the gradient is
+ * -w[t] * g (divided by the total weight for "mean") at each target's class,
+ * zero elsewhere and at ignored targets.
+ */
+function nllFused(logp: Tensor, target: Tensor, weight: Tensor | null | undefined, ignoreIndex: number, reduction: Reduction, info: Targets): { loss: Tensor; denom: Tensor | number } {
+  let denom: Tensor | number = 1;
+  const hasWeight = weight !== undefined && weight !== null;
+  const loss = fused("NllLossBackward0", [logp], () => {
+    const r = nllCore(logp, target, weight, ignoreIndex, reduction, info);
+    denom = r.denom;
+    return r.loss;
+  }, ([g], saved) => {
+    const [lp, t] = saved;
+    const cd = info.classDim;
+    const ign = info.ignored > 0 ? t.eq(ignoreIndex) : null;
+    const idx = ign !== null ? t.maskedFill(ign, 0) : t;
+    let coef = reduction === "none" ? g.neg() : g.neg().expand(t.shape);
+    if (hasWeight) coef = coef.mul(saved[2].indexSelect(0, idx.reshape(-1)).view(t.shape));
+    if (ign !== null) coef = coef.maskedFill(ign, 0);
+    // With every target ignored the loss is 0/0, but the gradient is 0 (as in PyTorch).
+    if (reduction === "mean" && info.ignored < t.numel()) coef = coef.div(denom);
+    return [zerosOf(lp.shape, lp).scatter(cd, idx.unsqueeze(cd), coef.unsqueeze(cd))];
+  }, () => (hasWeight ? [logp, target, weight] : [logp, target]));
+  return { loss, denom };
+}
+
+/**
  * Negative log-likelihood of class-index targets, from log-probabilities.
  * Input (C), (N, C) or (N, C, d1, ...); target (), (N) or (N, d1, ...) of int64 class indices.
  * @example F.nllLoss(F.logSoftmax(logits, 1), torch.tensor([0, 2]))
@@ -128,7 +156,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const reduction = checkReduction(options.reduction ?? "mean");
   const ignoreIndex = options.ignoreIndex ?? -100;
   const info = checkClassTargets(input, target, options.weight, ignoreIndex);
-  return nllCore(input, target, options.weight, ignoreIndex, reduction, info).loss;
+  return nllFused(input, target, options.weight, ignoreIndex, reduction, info).loss;
 }
 
 /**
@@ -151,7 +179,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const info = checkClassTargets(input, target, weight, ignoreIndex);
   const cd = info.classDim;
   const logp = logSoftmax(input, cd);
-  const { loss: nll, denom } = nllCore(logp, target, weight, ignoreIndex, reduction, info);
+  const { loss: nll, denom } = nllFused(logp, target, weight, ignoreIndex, reduction, info);
   if (ls === 0) return nll;
   // Label smoothing: the loss against the uniform distribution, mixed in (cross_entropy_label_smoothing).
   let smooth = (weight !== null ? logp.mul(classWeight(weight, logp.dim(), cd)) : logp).sum(cd);
