@@ -38,11 +38,7 @@ export class Tensor implements Disposable {
   private _disposed = false;
   /** The element type. */
   readonly dtype: DType;
-  /**
-   * The gradient accumulated by `backward()` into a leaf (or a tensor that
-   * called `retainGrad()`); null until the first backward.
-   */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   /** @internal the node that made this tensor (null for leaves) */ _gradFn: Node | null = null;
   /** @internal which output of _gradFn this is */ _outputNr = 0;
   /** @internal a leaf's AccumulateGrad node, made on first use */ _accNode: Node | null = null;
@@ -135,6 +131,27 @@ export class Tensor implements Disposable {
     if (this._gradFn !== null && !v)
       throw new Error("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
     this._requiresGrad = v;
+  }
+
+  /**
+   * The gradient accumulated by `backward()` into a leaf (or a tensor that
+   * called `retainGrad()`); null until the first backward. Assign null to
+   * reset it; an assigned tensor must match this one's shape, dtype and device.
+   * @example loss.backward(); w.grad; w.grad = null;
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new TypeError(`assigned grad expected to be a Tensor or null but got grad of type ${typeof g}`);
+      if (g.dtype !== this.dtype) throw new TypeError(`assigned grad has data of a different type (${g.dtype}, expected ${this.dtype})`);
+      if (!g.device.equals(this.device)) throw new Error(`assigned grad has data located on a different device (${g.device}, expected ${this.device})`);
+      const a = g._shape, b = this._shape;
+      if (a.length !== b.length || a.some((v, i) => v !== b[i]))
+        throw new Error(`assigned grad has data of a different size ([${a.join(", ")}], expected [${b.join(", ")}])`);
+    }
+    this._grad = g;
   }
 
   /** @internal set by autograd on recorded outputs */

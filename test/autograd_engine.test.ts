@@ -84,6 +84,16 @@ describe("accumulation and freeing", () => {
     near(vals(x.grad), [2 * Math.E, 2 * Math.exp(2)]);
   });
 
+  test("an assigned grad must match the tensor", () => {
+    const w = torch.zeros(2, 3, { requiresGrad: true });
+    w.grad = torch.ones(2, 3);
+    expect(() => { w.grad = torch.ones(3, 2); }).toThrow("assigned grad has data of a different size ([3, 2], expected [2, 3])");
+    expect(() => { w.grad = torch.ones(2, 3, { dtype: "float64" }); }).toThrow("assigned grad has data of a different type");
+    expect(() => { w.grad = 1 as unknown as Tensor; }).toThrow("assigned grad expected to be a Tensor or null");
+    w.sum().backward();
+    near(vals(w.grad), [2, 2, 2, 2, 2, 2]);
+  });
+
   test("the same leaf used twice and a diamond get summed gradients", () => {
     const x = torch.tensor([3], { requiresGrad: true });
     const a = x.mul(2), b = x.mul(x);

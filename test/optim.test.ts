@@ -515,3 +515,14 @@ describe("LR schedulers match PyTorch 1.13", () => {
     });
   });
 });
+
+describe("steps and the graph", () => {
+  test("a graph that saved a parameter refuses backward after step(), as in PyTorch", () => {
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    const opt = new optim.SGD([w], { lr: 0.1 });
+    w.mul(w).sum().backward();
+    const stale = w.mul(w).sum();
+    opt.step();
+    expect(() => stale.backward()).toThrow(/modified by an inplace operation/);
+  });
+});

@@ -247,7 +247,8 @@ function checkGradShape(root: Tensor, g: Tensor, i: number): Tensor {
   if (!(g instanceof Tensor)) throw new TypeError(`gradient ${i} must be a Tensor, got ${typeof g}`);
   if (!shapeEquals(root._shape, g._shape))
     throw new Error(`Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g._shape)} and output[${i}] has a shape of ${fmtShape(root._shape)}.`);
-  return g;
+  // PyTorch casts a gradient of another dtype to the output's (an int64 [5, 6] works for a float output).
+  return g.dtype === root.dtype ? g : g.to(root.dtype);
 }
 
 /** @internal Tensor.backward */

@@ -319,13 +319,17 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     return s;
   }
 
-  /** For custom optimizers: runs fn(p, p.data, grad, state) for each parameter of the group that has a grad, freeing temporaries after each. */
+  /**
+   * For custom optimizers: runs fn(p, param, grad, state) for each parameter of the group that has a grad,
+   * freeing temporaries after each. `param` is `p` itself: steps run with grad mode off, and in-place
+   * updates bump its version as in PyTorch, so a graph that saved the old value refuses a later backward.
+   */
   protected _forEachParam(group: ParamGroup<O>, fn: (p: Tensor, param: Tensor, grad: Tensor, state: ParamState) => void): void {
     for (const p of group.params) {
       const grad = p.grad;
       if (grad === null) continue;
       const state = this._stateOf(p);
-      tidy(() => { fn(p, p.data, grad, state); });
+      tidy(() => { fn(p, p, grad, state); });
     }
   }
 
