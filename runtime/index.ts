@@ -8,6 +8,7 @@
 import { addon } from "./addon";
 import { DType, resultTypeOf } from "./dtype";
 import { Tensor } from "./tensor";
+import { emptyLargeBlockCache, largeBlockStats } from "./storage";
 import { Dims } from "./ops/reduce";
 import * as views from "./ops/views";
 
@@ -152,13 +153,16 @@ export function setNumThreads(n: number): void {
   addon.numThreads(n);
 }
 
-/** Host memory statistics of the caching allocator (bytes). */
+/** Statistics of the CPU block cache (storages of 16 KiB and more), in bytes. */
 export interface MemoryStats {
-  /** bytes in live native blocks */
+  /**
+   * bytes in live blocks (size classes): made and not yet disposed or collected
+   * (blocks the garbage collector frees are subtracted on a later event-loop turn)
+   */
   allocated: number;
   /** the most that was ever live */
   peakAllocated: number;
-  /** native blocks (storages of 16 KiB and more) not yet freed: a leak check counts these */
+  /** live blocks (storages of 16 KiB and more), counted like `allocated`: a leak check counts these */
   liveBlocks: number;
   /** freed bytes kept for reuse */
   cached: number;
@@ -166,12 +170,15 @@ export interface MemoryStats {
   systemAllocs: number;
 }
 /**
- * Statistics of the CPU caching allocator (blocks of 16 KiB and more).
+ * Statistics of the CPU block cache (storages of 16 KiB and more).
  * @example torch.memoryStats().allocated
  */
-export function memoryStats(): MemoryStats { return addon.memoryStats(); }
+export function memoryStats(): MemoryStats { return largeBlockStats(); }
 /** Returns cached, unused CPU blocks to the system. @example torch.emptyCache() */
-export function emptyCache(): void { addon.emptyCache(); }
+export function emptyCache(): void {
+  emptyLargeBlockCache();
+  addon.emptyCache();  // the native impls' scratch blocks
+}
 
 /** CUDA queries (the backend arrives with its own issue). */
 export const cuda = {

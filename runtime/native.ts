@@ -23,8 +23,6 @@ export interface NativeAddon {
   cudaBuilt: boolean;
   setMeta(meta: Float64Array): void;
   numThreads(set?: number): number;
-  alloc(nbytes: number, zero: boolean): ArrayBuffer;
-  free(buf: ArrayBuffer): boolean;
   memoryStats(): NativeMemoryStats;
   emptyCache(): void;
 

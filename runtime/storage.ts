@@ -9,7 +9,6 @@
  * so zero-copy typed-array views work the same.
  */
 import { Buffer } from "buffer";
-import { addon } from "./addon";
 import { CPU, Device } from "./device";
 
 /** Blocks at or above this many bytes come from the native allocator. */
@@ -41,11 +40,80 @@ function slabTake(nbytes: number): [ArrayBuffer, number] {
   return [slab, off];
 }
 
+// Note [Large storages]: blocks of NATIVE_ALLOC_THRESHOLD bytes and more are
+// ArrayBuffers that V8 owns (Buffer.allocUnsafeSlow: malloc, no zero-fill), so
+// the garbage collector frees them as soon as it finds them dead, even in the
+// middle of a synchronous loop. (External buffers from the addon were freed by
+// Node-API finalizers, which Node runs only between event-loop turns: a
+// synchronous training loop grew by every intermediate until it yielded.)
+// dispose() detaches the buffer (structuredClone with transfer: typed-array
+// views of it become empty) and keeps the memory, under a new ArrayBuffer
+// object, in a cache by size class for the next allocation, so explicit
+// freeing still reuses pages without faulting them in again.
+const POOL_LIMIT = 256 * 1048576;
+const pool = new Map<number, ArrayBuffer[]>();
+let poolBytes = 0;
+const stats = { allocated: 0, peakAllocated: 0, liveBlocks: 0, cacheHits: 0, systemAllocs: 0 };
+// Blocks the garbage collector frees are counted when their storage is collected.
+// (A ticket rather than an unregister token: registering with a token costs
+// V8 about three times as much, and dispose() only has to mark the ticket.)
+interface Ticket {
+  bytes: number;
+  live: boolean;
+}
+const collected = new FinalizationRegistry<Ticket>((t) => {
+  if (!t.live) return;
+  t.live = false;
+  stats.allocated -= t.bytes;
+  stats.liveBlocks--;
+});
+
+// Size classes 1/8 of a power of two apart (at least 4 KiB), so a freed block
+// serves later requests of nearly the same size.
+function sizeClass(n: number): number {
+  const g = Math.max(4096, 2 ** (Math.floor(Math.log2(n)) - 3));
+  return Math.ceil(n / g) * g;
+}
+
+function takeLarge(nbytes: number, zero: boolean): ArrayBuffer {
+  const cls = sizeClass(nbytes);
+  const list = pool.get(cls);
+  let buf = list !== undefined ? list.pop() : undefined;
+  if (buf !== undefined) {
+    poolBytes -= cls;
+    stats.cacheHits++;
+    if (zero) new Uint8Array(buf, 0, nbytes).fill(0);
+  } else {
+    try {
+      buf = zero ? new ArrayBuffer(cls) : (Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer);
+    } catch {
+      throw new Error(`out of memory: tried to allocate ${nbytes} bytes on the CPU`);
+    }
+    stats.systemAllocs++;
+  }
+  stats.allocated += cls;
+  stats.liveBlocks++;
+  if (stats.allocated > stats.peakAllocated) stats.peakAllocated = stats.allocated;
+  return buf;
+}
+
+/** @internal statistics of the large-block cache (torch.memoryStats) */
+export function largeBlockStats(): { allocated: number; peakAllocated: number; liveBlocks: number; cached: number; cacheHits: number; systemAllocs: number } {
+  return { ...stats, cached: poolBytes };
+}
+
+/** @internal returns cached blocks to the system (torch.emptyCache) */
+export function emptyLargeBlockCache(): void {
+  pool.clear();
+  poolBytes = 0;
+}
+
 /** @internal */
 export class Storage {
   /** Tensors holding this storage and not yet disposed. */
   refs = 0;
   private buf: ArrayBuffer | null;
+  private readonly ticket: Ticket | null = null;
 
   constructor(
     buffer: ArrayBuffer,
@@ -53,15 +121,20 @@ export class Storage {
     readonly byteOffset: number,
     readonly nbytes: number,
     readonly device: Device,
-    /** true when the native allocator owns the block (free() may return it) */
-    private readonly nativeOwned: boolean,
+    /** true when the block came from takeLarge (free() returns it to the cache) */
+    private readonly pooled: boolean,
   ) {
     this.buf = buffer;
+    if (pooled) {
+      this.ticket = { bytes: buffer.byteLength, live: true };
+      collected.register(this, this.ticket);
+    }
   }
 
   static allocate(nbytes: number, zero: boolean, device: Device = CPU): Storage {
     if (device.type !== "cpu") throw new Error(`internal: cannot allocate CPU storage for ${device}`);
-    if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(addon.alloc(nbytes, zero), 0, nbytes, device, true);
+    if (!(nbytes >= 0) || nbytes > Number.MAX_SAFE_INTEGER) throw new Error(`out of memory: tried to allocate ${nbytes} bytes on the CPU`);
+    if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(takeLarge(nbytes, zero), 0, nbytes, device, true);
     const [buf, off] = slabTake(nbytes);
     if (zero) new Uint8Array(buf, off, nbytes).fill(0);  // slab memory is not zeroed
     return new Storage(buf, off, nbytes, device, false);
@@ -83,6 +156,20 @@ export class Storage {
     const b = this.buf;
     if (b === null) return;
     this.buf = null;
-    if (this.nativeOwned) addon.free(b);
+    const t = this.ticket;
+    if (!this.pooled || t === null) return;
+    const cls = b.byteLength;
+    if (t.live) {
+      t.live = false;
+      stats.allocated -= cls;
+      stats.liveBlocks--;
+    }
+    // Detach b (views of it become empty) and keep its memory under a new buffer.
+    const moved = structuredClone(b, { transfer: [b] });
+    if (poolBytes + cls > POOL_LIMIT) return;
+    const list = pool.get(cls);
+    if (list === undefined) pool.set(cls, [moved]);
+    else list.push(moved);
+    poolBytes += cls;
   }
 }

@@ -1,17 +1,10 @@
-// Storage: host blocks from the caching allocator exposed to JavaScript as
-// external ArrayBuffers, plus the meta array registration and thread settings.
-//
-// Note [Storage lifetime]: a block is returned to the cache either by free()
-// (dispose/tidy: immediately, after detaching the ArrayBuffer so no JavaScript
-// view can reach the memory again) or by the ArrayBuffer's finalizer when the
-// garbage collector drops it. A Block record says which happened first, so the
-// memory is returned exactly once.
+// Storage-side entry points: statistics and cache of the host caching
+// allocator (which serves the impls' scratch buffers; tensor storages are
+// ArrayBuffers owned by V8, see runtime/storage.ts Note [Large storages]),
+// the meta array registration and thread settings.
 #include <napi.h>
 
-#include <cstring>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include "../core/alloc.h"
 #include "../core/args.h"
@@ -20,84 +13,6 @@
 
 namespace tl {
 namespace {
-
-struct Block {
-  void* data;
-  size_t bytes;      // bytes requested (reported to V8)
-  size_t actual;     // bytes held from the allocator
-  bool returned = false;
-};
-
-std::mutex live_mu;
-std::unordered_map<void*, Block*> live;  // not owning: each Block is owned by its finalizer
-
-void give_back(Napi::Env env, Block* b) {
-  if (b->returned) return;
-  b->returned = true;
-  host_free(b->data, b->actual);
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(b->bytes));
-}
-
-void finalize(napi_env env, void* /*data*/, void* hint) {
-  std::unique_ptr<Block> b(static_cast<Block*>(hint));
-  {
-    std::lock_guard<std::mutex> g(live_mu);
-    if (!b->returned) live.erase(b->data);
-  }
-  give_back(Napi::Env(env), b.get());
-}
-
-// alloc(nbytes, zero) -> ArrayBuffer
-Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  double req = info[0].As<Napi::Number>().DoubleValue();
-  if (!(req >= 0)) fail(env, "alloc: invalid byte count");
-  if (req > 1.0e15) fail(env, "out of memory: tried to allocate " + std::to_string(req) + " bytes on the CPU");
-  bool zero = info[1].ToBoolean();
-  size_t n = static_cast<size_t>(req);
-  auto b = std::make_unique<Block>();
-  try {
-    b->data = host_alloc(n, &b->actual);
-  } catch (const std::bad_alloc&) {
-    fail(env, "out of memory: tried to allocate " + std::to_string(n) + " bytes on the CPU");
-  }
-  b->bytes = n;
-  if (zero) std::memset(b->data, 0, n);
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(n));
-  Block* raw = b.get();
-  napi_value ab;
-  napi_status st = napi_create_external_arraybuffer(env, raw->data, n == 0 ? 1 : n, finalize, raw, &ab);
-  if (st != napi_ok) {
-    give_back(env, raw);
-    fail(env, "alloc: could not create an external ArrayBuffer");
-  }
-  b.release();  // now owned by the finalizer
-  {
-    std::lock_guard<std::mutex> g(live_mu);
-    live[raw->data] = raw;
-  }
-  return Napi::Value(env, ab);
-}
-
-// free(arrayBuffer): returns the block now and detaches the buffer. Buffers
-// that did not come from alloc() are left alone (returns false).
-Napi::Value Free(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  if (!info[0].IsArrayBuffer()) fail(env, "free: expected an ArrayBuffer");
-  auto ab = info[0].As<Napi::ArrayBuffer>();
-  void* data = ab.Data();
-  Block* b = nullptr;
-  {
-    std::lock_guard<std::mutex> g(live_mu);
-    auto it = live.find(data);
-    if (it == live.end()) return Napi::Boolean::New(env, false);
-    b = it->second;
-    live.erase(it);
-  }
-  ab.Detach();
-  give_back(env, b);
-  return Napi::Boolean::New(env, true);
-}
 
 Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
   auto env = info.Env();
@@ -155,8 +70,6 @@ const double* meta_data(Napi::Env env, size_t* length) {
   return slot->data;
 }
 
-TL_EXPORT("alloc", Alloc);
-TL_EXPORT("free", Free);
 TL_EXPORT("memoryStats", MemoryStats);
 TL_EXPORT("emptyCache", EmptyCache);
 TL_EXPORT("setMeta", SetMeta);
