@@ -28,6 +28,7 @@ const ROWS = [
   { label: "fwd+bwd mm,add,sum 32x4", tl: "train/graph", pt: "train/graph", metric: "seconds_per_iter", lower: true, target: 0.5 },
   { label: "chapter 1.5 training step", tl: "train/chapter", pt: "train/chapter", metric: "seconds_per_iter", lower: true, target: 1 / 3 },
   { label: "chapter step vs np.sort verbatim", tl: "train/chapter", pt: "train/chapter+numpy", metric: "seconds_per_iter", lower: true, target: 1 / 3, info: true },
+  { label: "MLP 2-64-64-2 Adam step, batch 64", tl: "train/mlp", pt: "train/mlp", metric: "seconds_per_iter", lower: true, target: 1, info: true },
 ];
 const UNITS = { seconds_per_iter: "us/call", gflops: "GFLOP/s", gbps: "GB/s" };
 

@@ -179,6 +179,24 @@ def train():
         med, mn, iters, batches = time_adaptive(graph, seconds)
         emit(name="train/graph", seconds_per_iter=med, min=mn, iters=iters, batches=batches)
 
+    if selected("train/mlp"):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                    torch.nn.Linear(64, 2))
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+        x = rand(64, 2, seed=31)
+        y = torch.randint(0, 2, (64,))
+
+        def mlp_step():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+        for _ in range(1000):
+            mlp_step()
+        med, mn, iters, batches = time_adaptive(mlp_step, seconds)
+        emit(name="train/mlp", seconds_per_iter=med, min=mn, iters=iters, batches=batches)
+
     torch.manual_seed(5000)
     W_target = torch.randn(4, 1) * 5
     b_target = torch.randn(1) * 5

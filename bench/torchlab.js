@@ -140,6 +140,29 @@ function train() {
       emit({ name: "train/graph", error: String(e && e.message || e).split("\n")[0] });
     }
   }
+  if (selected("train/mlp")) {
+    try {
+      const { nn, optim } = torch;
+      torch.manualSeed(0);
+      const model = new nn.Sequential(new nn.Linear(2, 64), new nn.ReLU(), new nn.Linear(64, 64), new nn.ReLU(), new nn.Linear(64, 2));
+      const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+      const x = uniform([64, 2], 31).t, y = torch.randint(0, 2, [64]);
+      const step = () => {
+        opt.zeroGrad();
+        const l = nn.functional.crossEntropy(model.forward(x), y);
+        l.backward();
+        opt.step();
+        return l;
+      };
+      const first = step().item();
+      for (let i = 0; i < 1000; i++) step();
+      if (!(step().item() < first)) throw new Error("train/mlp: the loss did not go down");
+      const res = H.timeAdaptive(step, seconds);
+      emit({ name: "train/mlp", seconds_per_iter: res.median, min: res.min, iters: res.iters, batches: res.batches });
+    } catch (e) {
+      emit({ name: "train/mlp", error: String(e && e.message || e).split("\n")[0] });
+    }
+  }
   if (selected("train/chapter")) {
     try {
       const F = torch.nn.functional;

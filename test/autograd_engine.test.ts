@@ -279,3 +279,15 @@ describe("in-place operations", () => {
     expect(() => torch.add(x, 1, { out: torch.empty(2) })).toThrow("functions with out=... arguments don't support automatic differentiation");
   });
 });
+
+describe("deep graphs", () => {
+  test("backward and autograd.grad walk a 30000-op chain without recursion", () => {
+    const x = torch.tensor([1], { requiresGrad: true, dtype: "float64" });
+    let y = x;
+    for (let i = 0; i < 30000; i++) y = y.mul(1.0001);
+    const [g] = torch.autograd.grad(y.sum(), x, { retainGraph: true });
+    near(vals(g), [1.0001 ** 30000], 1e-9);
+    y.sum().backward();
+    near(vals(x.grad), [1.0001 ** 30000], 1e-9);
+  });
+});

@@ -114,19 +114,32 @@ function run(roots: Tensor[], rootGrads: Tensor[], retain: boolean, create: bool
       if (list === undefined) captureAt.set(c.node, [c]);
       else list.push(c);
     }
+    // Nodes that lead to a captured slot, found iteratively (graphs can be
+    // deeper than the call stack): a node is needed if it captures or any
+    // node it sends to is needed.
     needed = new Set();
-    const memo = new Map<Node, boolean>();
-    const visit = (n: Node): boolean => {
-      const m = memo.get(n);
-      if (m !== undefined) return m;
-      memo.set(n, false);
+    const order: Node[] = [];
+    const seen = new Set<Node>();
+    const work: Array<[Node, number]> = rootNodes.filter((n) => !seen.has(n) && seen.add(n) !== undefined).map((n) => [n, 0]);
+    while (work.length > 0) {
+      const top = work[work.length - 1];
+      const next = top[0]._next;
+      if (top[1] < next.length) {
+        const e = next[top[1]++];
+        if (e !== null && !seen.has(e.node)) {
+          seen.add(e.node);
+          work.push([e.node, 0]);
+        }
+      } else {
+        work.pop();
+        order.push(top[0]);  // post-order: every successor comes first
+      }
+    }
+    for (const n of order) {
       let need = captureAt.has(n);
-      for (const e of n._next) if (e !== null && visit(e.node)) need = true;
-      memo.set(n, need);
-      if (need) needed!.add(n);
-      return need;
-    };
-    for (const n of rootNodes) visit(n);
+      for (const e of n._next) if (e !== null && needed.has(e.node)) need = true;
+      if (need) needed.add(n);
+    }
   }
 
   // Note [Stealing gradients]: a leaf's first gradient is stored without a copy
