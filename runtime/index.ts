@@ -36,9 +36,15 @@ export * as nn from "./nn/index";
 
 export { Tensor } from "./tensor";
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from "./autograd/index";
-/** torch.autograd: `grad`, `backward`, `Variable`, grad-mode scopes, `Node`, `gradcheck`. */
+/**
+ * torch.autograd: `grad`, `backward`, `Variable`, grad-mode scopes, `Node`, `gradcheck`.
+ * @example const [dx] = torch.autograd.grad(x.pow(2).sum(), x);
+ */
 export const autograd = autogradNs;
-/** torch.utils: `torch.utils.data` (Dataset, TensorDataset, DataLoader, randomSplit, samplers). */
+/**
+ * torch.utils: `torch.utils.data` (Dataset, TensorDataset, DataLoader, randomSplit, samplers).
+ * @example const loader = new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(x, y), { batchSize: 32 });
+ */
 export const utils = { data: dataNs };
 export type { NestedArray } from "./tensor";
 export { Device, device } from "./device";

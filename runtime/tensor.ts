@@ -11,6 +11,8 @@ import { contiguousStrides, isContiguousLayout, numelOf, wrapDim } from "./shape
 import { Storage } from "./storage";
 import type { Node } from "./autograd/node";
 
+let warnedNonLeafGrad = false;
+
 /** A nested array of numbers or booleans, as `tolist()` returns. */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -140,6 +142,13 @@ export class Tensor implements Disposable {
    * @example loss.backward(); w.grad; w.grad = null;
    */
   get grad(): Tensor | null {
+    if (this._gradFn !== null && !this._retainsGrad && !warnedNonLeafGrad) {
+      warnedNonLeafGrad = true;
+      process.emitWarning(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during " +
+        "backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. " +
+        "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", "UserWarning");
+    }
     return this._grad;
   }
   set grad(g: Tensor | null) {

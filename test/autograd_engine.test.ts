@@ -1,7 +1,7 @@
 // The engine's semantics: leaves, accumulation, graph freeing, grad modes,
 // retainGrad, autograd.grad and higher order, in-place checks, the chapter's
 // Variable examples (section 1.2), errors.
-import { describe, expect, test } from "@jest/globals";
+import { describe, expect, jest, test } from "@jest/globals";
 import * as torch from "../runtime/index";
 import type { Tensor } from "../runtime/index";
 
@@ -25,7 +25,10 @@ describe("chapter 1.2: Variable", () => {
     expect(x.grad).toBeNull();
     out.backward();
     near(vals(x.grad), [4.5, 4.5, 4.5, 4.5]);
-    expect(y.grad).toBeNull();  // not a leaf
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    expect(y.grad).toBeNull();  // not a leaf: PyTorch's UserWarning says so
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/The .grad attribute of a Tensor that is not a leaf Tensor is being accessed/);
+    warn.mockRestore();
   });
 
   test("non-scalar backward needs a gradient, which weights the result", () => {

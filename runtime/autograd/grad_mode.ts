@@ -17,7 +17,10 @@ export function swapGradMode(mode: boolean): boolean {
   return prev;
 }
 
-/** A grad-mode scope for `using`: restores the previous mode when it ends. */
+/**
+ * A grad-mode scope for `using`: restores the previous mode when it ends.
+ * @example { using _ = torch.noGrad(); y = x.mul(2); }
+ */
 export class GradModeScope {
   private readonly prev: boolean;
   private done = false;

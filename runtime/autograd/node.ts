@@ -151,7 +151,10 @@ export class Node {
   }
 }
 
-/** The node that accumulates into a leaf's `.grad`. */
+/**
+ * The node that accumulates into a leaf's `.grad`.
+ * @example w.mul(2).gradFn!.nextFunctions[0][0]!.name() // "AccumulateGrad"
+ */
 export class AccumulateGrad extends Node {
   constructor(readonly leaf: Tensor) {
     super("AccumulateGrad", null, [], undefined);
