@@ -3,5 +3,5 @@ module.exports = {
   testMatch: ["**/test/**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
   // The examples import the package by name, as users do.
-  moduleNameMapper: { "^torchlab$": "<rootDir>/runtime/index.ts" },
+  moduleNameMapper: { "^torchlab$": "<rootDir>/runtime/index.ts", "^torchlab/plot$": "<rootDir>/runtime/plot/index.ts" },
 };

@@ -2,6 +2,7 @@
 // with nn.Linear, F.smoothL1Loss and hand-written SGD on `param.data`.
 // Run: npm run example:regression   (after `bash scripts/setup.sh`)
 import * as torch from "torchlab";
+import * as plt from "torchlab/plot";
 
 const F = torch.nn.functional;
 const POLY_DEGREE = 4;
@@ -13,7 +14,12 @@ export interface RegressionResult {
   lines: string[];
 }
 
-/** Runs the chapter's program; `log` receives its three printed lines. */
+/**
+ * Runs the chapter's program; `log` receives its three printed lines. The
+ * chapter's figure (real curve against the fitted one) is the current figure
+ * afterwards (`plt.gcf()`); `plt.show()` displays it in a notebook, and the
+ * script saves it when given a path: `node linear-regression.js fit.svg`.
+ */
 export function main(log: (line: string) => void = console.log, maxBatches = 1_000_000): RegressionResult {
   torch.manualSeed(5000);
   const wTarget = torch.randn(POLY_DEGREE, 1).mul(5);
@@ -50,7 +56,13 @@ export function main(log: (line: string) => void = console.log, maxBatches = 1_0
     loss = output.item() as number;
     output.backward();
     for (const param of fc.parameters()) param.data.add_(param.grad!.data.mul(-0.1));
-    if (loss < 1e-3) break;
+    if (loss < 1e-3) {
+      plt.cla();
+      plt.scatter(batchX.data.index(":", 0), batchY.data.index(":", 0), { label: "real curve", color: "b" });
+      plt.plot(batchX.data.index(":", 0), fc.forward(batchX).data.index(":", 0), { label: "fitting curve", color: "r" });
+      plt.legend();
+      break;
+    }
   }
   const lines = [
     `Loss: ${loss.toFixed(6)} after ${batchIdx} batches`,
@@ -61,4 +73,13 @@ export function main(log: (line: string) => void = console.log, maxBatches = 1_0
   return { loss, batches: batchIdx, lines };
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main();
+  const out = process.argv[2];
+  if (out !== undefined) {
+    plt.savefig(out);
+    console.log(`(figure saved to ${out})`);
+  } else {
+    plt.show();
+  }
+}

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(cmake g++ make libopenblas-dev)
+pkgs=(cmake g++ make libopenblas-dev chromium)  # chromium: the plot tests load charts in a real browser
 if [[ "${1:-}" == "--bench" ]]; then pkgs+=(python3-torch python3-numpy); fi
 
 missing=()

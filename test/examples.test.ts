@@ -5,6 +5,7 @@ import { describe, expect, test } from "@jest/globals";
 import { main as regression } from "../examples/linear-regression";
 import { main as classifier, twoSpirals } from "../examples/classifier";
 import * as torch from "../runtime/index";
+import * as plt from "../runtime/plot/index";
 
 describe("examples", () => {
   test("linear-regression.ts: converges below 1e-3 and prints the chapter's lines", () => {
@@ -20,6 +21,12 @@ describe("examples", () => {
     const learned = coef(lines[1]), actual = coef(lines[2]);
     expect(learned).toHaveLength(5);
     learned.forEach((v, i) => expect(Math.abs(v - actual[i])).toBeLessThan(0.15));
+    // The chapter's figure: 32 blue points ("real curve") and a red line ("fitting curve").
+    const spec = JSON.stringify(plt.gcf().toSpec());
+    expect(spec).toContain("real curve");
+    expect(spec).toContain("fitting curve");
+    expect(spec).toContain("#0000ff");
+    expect(spec).toContain("#ff0000");
   });
 
   test("classifier.ts: two spirals to at least 95% accuracy", () => {

@@ -34,6 +34,13 @@ describe("loading the package", () => {
     expect(out.trim()).toBe("3 function");
   });
 
+  test("torchlab/plot loads from CommonJS and ES modules", () => {
+    const cjs = runNode("p.cjs", `const plt = require("torchlab/plot"); plt.plot([1, 2, 3]); console.log(typeof plt.savefig, plt.gcf().toSpec().$schema);`);
+    expect(cjs.trim()).toBe("function https://vega.github.io/schema/vega-lite/v5.json");
+    const esm = runNode("p.mjs", `import * as plt from "torchlab/plot"; console.log(typeof plt.scatter);`);
+    expect(esm.trim()).toBe("function");
+  });
+
   test("a TypeScript consumer type-checks against the declarations", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "torchlab-ts-"));
     fs.mkdirSync(path.join(dir, "node_modules"));
@@ -46,6 +53,10 @@ describe("loading the package", () => {
       `// @ts-expect-error dtype must be a known name`,
       `torch.zeros(2, { dtype: "float16" });`,
       `console.log(r.values.shape, n);`,
+      `import * as plt from "torchlab/plot";`,
+      `plt.scatter(x, x.mul(2), { label: "real curve", color: "b" });`,
+      `const spec: object = plt.gcf().toSpec();`,
+      `console.log(spec);`,
     ].join("\n"));
     const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
     execFileSync(process.execPath, [tsc, "--strict", "--noEmit", "--module", "commonjs", "--target", "es2022", "--moduleResolution", "node", "--types", "node", "--typeRoots", path.join(root, "node_modules", "@types"), "main.ts"], { cwd: dir, encoding: "utf8" });
