@@ -6,7 +6,7 @@
 // Larger inputs are downsampled by the facade (thresholds in
 // runtime/plot/data.ts); a reference table renders the same points WITHOUT
 // downsampling (hand-written spec straight into renderSvg) to show why.
-//   npx tsc -p . && node bench/plot.js [--runs=5] [--no-raw]
+//   npm run build:ts && node bench/plot.js [--runs=5] [--no-raw]
 "use strict";
 const path = require("path");
 
@@ -17,7 +17,7 @@ try {
   data = require(path.join(dist, "data.js"));
   render = require(path.join(dist, "render.js"));
 } catch (e) {
-  console.error(`bench/plot.js needs the compiled runtime (run \`npx tsc -p .\` first): ${e.message}`);
+  console.error(`bench/plot.js needs the compiled runtime (run \`npm run build:ts\` first): ${e.message}`);
   process.exit(2);
 }
 

@@ -1,0 +1,751 @@
+/**
+ * The cell executor: compiles TypeScript cells with tslab's converter (declarations carried from cell to
+ * cell in `prevDecl`, type errors as CellErrors, top-level await) and runs them in the process's main
+ * context, where the runtime is loaded once and locals live in one shared `exports` object (tslab's
+ * approach: the converter rewrites references to earlier cells' names into `exports.name`).
+ *
+ * Output routing: each cell runs inside an AsyncLocalStorage context holding its CellIO, so console
+ * output, process.stdout/stderr writes, display() calls and unhandled rejections that happen after the
+ * cell returned (timers, promise continuations) still reach the cell that caused them; output with no
+ * cell context goes to the most recent cell.
+ *
+ * Line numbers: the converter's output does not keep the cell's line structure (it adds a prologue and
+ * `exports.x = x;` lines), so the converter is made to emit source maps (its TypeScript fork is patched
+ * to add `inlineSourceMap` to the watch program, and `sourceMap` to the ESM→CommonJS pass) and stack
+ * frames are mapped back through both maps to the cell's line:column.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import * as fs from "node:fs";
+import * as Module from "node:module";
+import * as path from "node:path";
+import * as util from "node:util";
+import * as vm from "node:vm";
+import type {
+  CellError,
+  CellIO,
+  CompleteOutcome,
+  ExecuteOutcome,
+  Executor,
+  InspectOutcome,
+  IsCompleteOutcome,
+  MimeBundle,
+} from "./api";
+import { plainText, toBundle } from "./bundle";
+import { createGlobals, globalDecls } from "./globals";
+
+// ---- the parts of tslab's converter used here (tslab/dist/converter.d.ts pulls in its TypeScript fork's types) ----
+
+interface DiagnosticPos {
+  offset: number;
+  line: number;
+  character: number;
+}
+interface Diagnostic {
+  start: DiagnosticPos;
+  end: DiagnosticPos;
+  messageText: string;
+  category: number;
+  code: number;
+  fileName?: string;
+}
+interface ConvertResult {
+  output?: string;
+  declOutput?: string;
+  diagnostics: Diagnostic[];
+  lastExpressionVar?: string;
+  hasToplevelAwait?: boolean;
+  sideOutputs?: Array<{ path: string; data: string }>;
+}
+interface QuickInfo {
+  displayParts?: Array<{ text: string }>;
+  documentation?: Array<{ text: string }>;
+  tags?: Array<{ name: string; text?: Array<{ text: string }> }>;
+}
+interface Converter {
+  convert(prevDecl: string, src: string): ConvertResult;
+  inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
+  complete(prevDecl: string, src: string, position: number): {
+    start: number;
+    end: number;
+    candidates: string[];
+    original?: { entries?: Array<{ name: string; kind: string }> };
+  };
+  close(): void;
+}
+interface ConverterModule {
+  createConverter(options?: { isJS?: boolean; isBrowser?: boolean }): Converter;
+  isCompleteCode(src: string): { completed: boolean; indent?: string };
+}
+
+/** TypeScript's diagnostic code for "Unterminated template literal." */
+const UNTERMINATED_TEMPLATE = 1160;
+
+/** The TypeScript fork tslab compiles with (only what is used here). */
+interface TsFork {
+  createWatchCompilerHost: (...args: unknown[]) => unknown;
+  transpileModule: (input: string, options: { fileName?: string; compilerOptions?: Record<string, unknown> }) => {
+    outputText: string;
+    sourceMapText?: string;
+  };
+  createSourceFile(fileName: string, text: string, target: number, setParentNodes?: boolean): { parseDiagnostics?: unknown[] };
+  ScriptTarget: { Latest: number };
+}
+
+const tslabRequire = Module.createRequire(require.resolve("tslab/dist/converter"));
+
+/** The last ESM→CommonJS pass of the main output: its input (which carries the first map inline) and its own map. */
+let lastTranspile: { input: string; map?: string } | undefined;
+let capturing = false;
+
+/**
+ * Loads tslab's converter so that it emits source maps (see the file comment). The fork's exports are
+ * non-configurable getters, so the converter gets its own copy of the module, evaluated with a `require`
+ * that hands it a view of the fork with `createWatchCompilerHost` and `transpileModule` wrapped.
+ */
+function loadConverter(): { conv: ConverterModule; ts: TsFork } {
+  const ts = tslabRequire("@tslab/typescript-for-tslab") as TsFork;
+  const view: Record<string, unknown> = {};
+  for (const key of Object.keys(ts)) {
+    Object.defineProperty(view, key, { enumerable: true, configurable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
+  }
+  const origHost = ts.createWatchCompilerHost;
+  const origTranspile = ts.transpileModule;
+  const override = (name: string, value: unknown) => Object.defineProperty(view, name, { value, enumerable: true, configurable: true, writable: true });
+  override("createWatchCompilerHost", function (this: unknown, ...args: unknown[]) {
+    if (Array.isArray(args[0]) && args[1] && typeof args[1] === "object") {
+      args[1] = { ...(args[1] as object), inlineSourceMap: true, sourceMap: false };
+    }
+    return origHost.apply(ts, args);
+  });
+  override("transpileModule", function (input: string, options: Parameters<TsFork["transpileModule"]>[1]) {
+    if (!capturing || options?.fileName !== "custom.js") return origTranspile.call(ts, input, options);
+    const out = origTranspile.call(ts, input, {
+      ...options,
+      compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false },
+    });
+    lastTranspile = { input, map: out.sourceMapText };
+    return out;
+  });
+  const file = tslabRequire.resolve("tslab/dist/converter");
+  let conv: ConverterModule;
+  try {
+    const source = fs.readFileSync(file, "utf8");
+    const fn = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file }) as (
+      e: unknown, r: (id: string) => unknown, m: unknown, f: string, d: string,
+    ) => void;
+    const mod = { exports: {} as Record<string, unknown> };
+    const req = (id: string) => (id === "@tslab/typescript-for-tslab" ? view : tslabRequire(id));
+    fn.call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
+    conv = mod.exports as unknown as ConverterModule;
+  } catch {
+    // Without source maps, tracebacks show the compiled code's lines.
+    conv = tslabRequire("tslab/dist/converter") as ConverterModule;
+  }
+  return { conv, ts };
+}
+
+// ---- source maps ----
+
+type Pos = { line: number; column: number };
+
+function decodeMap(json: string | undefined): Module.SourceMap | undefined {
+  if (!json) return undefined;
+  try {
+    return new Module.SourceMap(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps positions in the CommonJS output (0-based) back to the cell source (0-based). */
+class CellMap {
+  constructor(
+    private readonly cjs: Module.SourceMap | undefined,
+    private readonly esm: Module.SourceMap | undefined,
+    private readonly srcLines: number,
+  ) {}
+
+  static from(transpile: { input: string; map?: string } | undefined, srcLines: number): CellMap {
+    if (!transpile) return new CellMap(undefined, undefined, srcLines);
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(transpile.input);
+    const esm = m ? decodeMap(Buffer.from(m[1], "base64").toString("utf8")) : undefined;
+    return new CellMap(decodeMap(transpile.map), esm, srcLines);
+  }
+
+  map(p: Pos): Pos | undefined {
+    if (!this.cjs || !this.esm) return undefined;
+    const a = this.cjs.findEntry(p.line, p.column) as Partial<Module.SourceMapping>;
+    if (a.originalLine === undefined || a.originalColumn === undefined) return undefined;
+    const b = this.esm.findEntry(a.originalLine, a.originalColumn + Math.max(0, p.column - (a.generatedColumn ?? p.column))) as Partial<Module.SourceMapping>;
+    if (b.originalLine === undefined || b.originalColumn === undefined) return undefined;
+    // The converter compiles "export {};\n" + the cell.
+    const line = b.originalLine - 1;
+    if (line < 0 || line >= this.srcLines) return undefined;
+    let column = b.originalColumn;
+    if (b.generatedLine === a.originalLine && b.generatedColumn !== undefined) {
+      column += Math.max(0, a.originalColumn - b.generatedColumn);
+    }
+    return { line, column };
+  }
+}
+
+// ---- cells ----
+
+interface CellContext {
+  io: CellIO;
+  payload: Array<Record<string, unknown>>;
+  helpTexts: Array<string | undefined>;
+  /** figures plt.show() displayed in this cell (not shown again as the cell's result) */
+  shown: WeakSet<object>;
+  /** the executor's own count of cells run */
+  n: number;
+}
+
+interface CellRecord {
+  map: CellMap;
+  /** lines of the compiled output (the wrapper adds one line before and one after) */
+  outputLines: number;
+}
+
+class KeyboardInterrupt extends Error {
+  constructor(message = "interrupted") {
+    super(message);
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+const CELL_FILE = /torchlab-cell-(\d+)\.js:(\d+):(\d+)/g;
+const BRIDGE = "__torchlab_kernel__";
+
+function isErrorLike(e: unknown): e is Error {
+  return util.types.isNativeError(e) || (e !== null && typeof e === "object" && typeof (e as Error).message === "string" && typeof (e as Error).stack === "string");
+}
+
+/** The documentation text of a QuickInfo, as tslab's pager shows it. */
+function quickInfoText(info: QuickInfo): string {
+  const out: string[] = [(info.displayParts ?? []).map((p) => p.text).join("")];
+  const docs = (info.documentation ?? []).map((d) => d.text).join("");
+  if (docs) out.push("", docs);
+  for (const tag of info.tags ?? []) {
+    const text = (tag.text ?? []).map((t) => t.text).join("");
+    out.push(`@${tag.name}${text ? " " + text : ""}`);
+  }
+  return out.join("\n");
+}
+
+export interface TsExecutorOptions {
+  /** Where cells' imports resolve first (default: process.cwd()). */
+  cwd?: string;
+  /** The torchlab runtime to preload as `torch` (default: dist/runtime/index.js next to this file). */
+  runtimePath?: string;
+  /** The plotting module to preload as `plt` (default: dist/runtime/plot/index.js; skipped when missing). */
+  plotPath?: string;
+}
+
+export class TsExecutor implements Executor {
+  private conv: Converter | undefined;
+  private readonly convModule: ConverterModule;
+  private readonly ts: TsFork;
+  private prevDecl: string;
+  private readonly als = new AsyncLocalStorage<CellContext>();
+  private lastCtx: CellContext | undefined;
+  private cellCount = 0;
+  private readonly cells = new Map<number, CellRecord>();
+  private readonly locals: Record<string, unknown> = {};
+  private readonly exportsProxy: Record<string, unknown>;
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, NodeJS.Module>();
+  private readonly cellRequire: NodeJS.Require;
+  private readonly realGlobal: typeof globalThis;
+  private readonly realProcess: NodeJS.Process;
+  private interruptReject: ((e: unknown) => void) | undefined;
+  private hooksInstalled = false;
+  private routing = false;
+  private origStdoutWrite: NodeJS.WriteStream["write"] | undefined;
+  private origStderrWrite: NodeJS.WriteStream["write"] | undefined;
+  private readonly onUnhandledRejection = (reason: unknown) => this.reportLate("Unhandled promise rejection", reason);
+  private readonly onUncaughtException = (error: unknown) => this.reportLate("Uncaught exception", error);
+  /** The preloaded runtime (`torch`). */
+  readonly torch: Record<string, unknown>;
+  /** The preloaded plotting module (`plt`), when available. */
+  readonly plt: Record<string, unknown> | undefined;
+
+  constructor(options: TsExecutorOptions = {}) {
+    const cwd = options.cwd ?? process.cwd();
+    const loaded = loadConverter();
+    this.convModule = loaded.conv;
+    this.ts = loaded.ts;
+
+    // The cells' realm is the main context (vm.runInThisContext), which differs from this module's under jest.
+    this.realGlobal = vm.runInThisContext("globalThis") as typeof globalThis;
+    this.realProcess = this.realGlobal.process;
+
+    const runtimePath = options.runtimePath ?? path.join(__dirname, "../../runtime/index.js");
+    const plotPath = options.plotPath ?? path.join(__dirname, "../../runtime/plot/index.js");
+    this.torch = require(runtimePath) as Record<string, unknown>;
+    let plt: Record<string, unknown> | undefined;
+    try {
+      plt = require(plotPath) as Record<string, unknown>;
+    } catch {
+      plt = undefined;
+    }
+    this.plt = plt;
+
+    const locals = this.locals;
+    this.exportsProxy = new Proxy(locals, {
+      // TypeScript turns named imports into defineProperty getters; store values so names stay rewritable.
+      defineProperty: (_t, prop, attrs) => {
+        if (prop === "__esModule") return true;
+        (locals as Record<string | symbol, unknown>)[prop] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+
+    const globals = createGlobals({
+      io: () => this.currentCtx()?.io,
+      addPayload: (p) => this.currentCtx()?.payload.push(p),
+      helpText: () => {
+        const ctx = this.currentCtx();
+        return ctx && ctx.helpTexts.length > 0 ? ctx.helpTexts.shift() : undefined;
+      },
+    });
+    Object.assign(locals, globals, { torch: this.torch });
+    if (plt) {
+      locals.plt = plt;
+      const setHook = plt.setDisplayHook as ((fn: (fig: unknown) => void) => void) | undefined;
+      const display = globals.display as (v: unknown) => void;
+      if (typeof setHook === "function") {
+        setHook((fig) => {
+          if (fig !== null && typeof fig === "object") this.currentCtx()?.shown.add(fig);
+          display(fig);
+        });
+      }
+    }
+    this.prevDecl = globalDecls(require.resolve(runtimePath), plt ? require.resolve(plotPath) : undefined);
+
+    this.cellRequire = this.makeRequire(cwd);
+    Object.defineProperty(this.realGlobal, BRIDGE, {
+      value: { exports: this.exportsProxy, require: this.cellRequire },
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    });
+  }
+
+  /** Creates the converter now (it takes a few seconds); otherwise the first cell, completion or inspection does. */
+  prepare(): void {
+    this.converter();
+  }
+
+  /** The cells' locals (earlier cells' variables, the preloaded names). */
+  get variables(): Record<string, unknown> {
+    return this.locals;
+  }
+
+  /** Writes to the process's real stdout/stderr, bypassing cell routing (for the server's own logs). */
+  writeRaw(name: "stdout" | "stderr", text: string): void {
+    const orig = name === "stdout" ? this.origStdoutWrite : this.origStderrWrite;
+    const stream = name === "stdout" ? this.realProcess.stdout : this.realProcess.stderr;
+    if (orig) orig.call(stream, text);
+    else stream.write(text);
+  }
+
+  private converter(): Converter {
+    if (!this.conv) this.conv = this.convModule.createConverter();
+    return this.conv;
+  }
+
+  private currentCtx(): CellContext | undefined {
+    return this.als.getStore() ?? this.lastCtx;
+  }
+
+  private makeRequire(cwd: string): NodeJS.Require {
+    const fromCwd = Module.createRequire(path.join(cwd, "__torchlab_cell__.js"));
+    const fromPkg = Module.createRequire(__filename);
+    const special = (id: string): unknown => {
+      if (id === "torchlab") return this.torch;
+      if (id === "torchlab/plot" && this.plt) return this.plt;
+      return undefined;
+    };
+    const requireSide = (id: string, dir: string, self: (id: string) => unknown): unknown => {
+      if (!id.startsWith(".") && !path.isAbsolute(id)) return undefined;
+      let file = path.resolve(dir, id);
+      if (path.extname(file) === "") file += ".js";
+      const cached = this.sideModules.get(file);
+      if (cached) return cached.exports;
+      const code = this.sideOutputs.get(file);
+      if (code === undefined) return undefined;
+      const ModuleCtor = require("node:module") as new (id: string, parent?: unknown) => NodeJS.Module & {
+        _compile(code: string, filename: string): void;
+        paths: string[];
+      };
+      const mod = new ModuleCtor(file, module);
+      mod.filename = file;
+      mod.paths = (ModuleCtor as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
+      const inner = Object.assign((x: string) => special(x) ?? requireSide(x, path.dirname(file), self) ?? self(x), mod.require);
+      mod.require = inner as NodeJS.Require;
+      this.sideModules.set(file, mod);
+      mod._compile(code, file);
+      return mod.exports;
+    };
+    const base = (id: string): unknown => {
+      try {
+        return fromCwd(id);
+      } catch (e) {
+        if ((e as { code?: string }).code === "MODULE_NOT_FOUND" && !id.startsWith(".") && !path.isAbsolute(id)) {
+          try {
+            return fromPkg(id);
+          } catch {
+            throw e;
+          }
+        }
+        throw e;
+      }
+    };
+    const req = (id: string): unknown => special(id) ?? requireSide(id, cwd, base) ?? base(id);
+    return Object.assign(req, {
+      resolve: fromCwd.resolve,
+      cache: fromCwd.cache,
+      main: fromCwd.main,
+      extensions: fromCwd.extensions,
+    }) as NodeJS.Require;
+  }
+
+  // ---- output routing ----
+
+  private route(name: "stdout" | "stderr", chunk: unknown, encoding?: unknown): boolean {
+    const text =
+      typeof chunk === "string"
+        ? chunk
+        : chunk instanceof Uint8Array
+          ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8")
+          : String(chunk);
+    const ctx = this.currentCtx();
+    if (!ctx || this.routing) {
+      this.writeRaw(name, text);
+      return true;
+    }
+    this.routing = true;
+    try {
+      ctx.io.stream(name, text);
+    } finally {
+      this.routing = false;
+    }
+    return true;
+  }
+
+  private installHooks(): void {
+    if (this.hooksInstalled) return;
+    this.hooksInstalled = true;
+    const proc = this.realProcess;
+    this.origStdoutWrite = proc.stdout.write;
+    this.origStderrWrite = proc.stderr.write;
+    const patch = (name: "stdout" | "stderr") =>
+      function (chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+        const callback = typeof encoding === "function" ? encoding : cb;
+        const ok = self.route(name, chunk, encoding);
+        if (typeof callback === "function") process.nextTick(callback as () => void);
+        return ok;
+      };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    proc.stdout.write = patch("stdout") as NodeJS.WriteStream["write"];
+    proc.stderr.write = patch("stderr") as NodeJS.WriteStream["write"];
+    proc.on("unhandledRejection", this.onUnhandledRejection);
+    proc.on("uncaughtException", this.onUncaughtException);
+  }
+
+  private uninstallHooks(): void {
+    if (!this.hooksInstalled) return;
+    this.hooksInstalled = false;
+    const proc = this.realProcess;
+    if (this.origStdoutWrite) proc.stdout.write = this.origStdoutWrite;
+    if (this.origStderrWrite) proc.stderr.write = this.origStderrWrite;
+    proc.off("unhandledRejection", this.onUnhandledRejection);
+    proc.off("uncaughtException", this.onUncaughtException);
+  }
+
+  /** An unhandled rejection or uncaught exception after its cell returned: an error stream to that cell. */
+  private reportLate(kind: string, reason: unknown): void {
+    const ctx = this.currentCtx();
+    const err = this.toCellError(reason, ctx?.n ?? -1);
+    const text = `${kind}: ${err.traceback.join("\n")}\n`;
+    if (ctx) {
+      try {
+        ctx.io.stream("stderr", text);
+        return;
+      } catch {
+        // fall through to the real stderr
+      }
+    }
+    this.writeRaw("stderr", text);
+  }
+
+  // ---- errors ----
+
+  private mapStack(stack: string, current: number): string[] {
+    let lines = stack.split("\n");
+    let lastCell = -1;
+    lines.forEach((l, i) => {
+      if (/^\s+at /.test(l) && /torchlab-cell-\d+\.js:/.test(l)) lastCell = i;
+    });
+    // Frames below the outermost cell frame are the executor's and its caller's.
+    if (lastCell >= 0) lines = lines.slice(0, lastCell + 1);
+    const out: string[] = [];
+    let sawFrame = false;
+    for (const line of lines) {
+      const isFrame = /^\s+at /.test(line);
+      if (!isFrame) {
+        if (!sawFrame) out.push(line);
+        continue;
+      }
+      sawFrame = true;
+      if (line.includes(__filename) || /\(node:|at node:/.test(line) || line.includes("node:internal") || line.includes("node:vm")) continue;
+      let drop = false;
+      const mapped = line.replace(CELL_FILE, (_m, n: string, l: string, c: string) => {
+        const cell = this.cells.get(Number(n));
+        // The wrapper's first line is the function header; its last line calls it.
+        const line = Number(l) - 2;
+        const pos = cell && line >= 0 && line < cell.outputLines ? cell.map.map({ line, column: Number(c) - 1 }) : undefined;
+        if (!pos) {
+          drop = true;
+          return _m;
+        }
+        const name = Number(n) === current ? "cell" : `cell[${n}]`;
+        return `${name}:${pos.line + 1}:${pos.column + 1}`;
+      });
+      if (drop) continue;
+      // Functions of earlier cells are called as methods of the locals object (a Proxy).
+      out.push(mapped === line ? line : mapped.replace(/at (async )?Proxy\./, "at $1"));
+    }
+    return out;
+  }
+
+  private toCellError(e: unknown, current: number): CellError {
+    if (e instanceof KeyboardInterrupt) {
+      return { ename: "KeyboardInterrupt", evalue: e.message, traceback: [`KeyboardInterrupt: ${e.message}`] };
+    }
+    if (isErrorLike(e)) {
+      if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+        return { ename: "KeyboardInterrupt", evalue: "interrupted", traceback: ["KeyboardInterrupt: interrupted"] };
+      }
+      const ename = typeof e.name === "string" && e.name ? e.name : "Error";
+      const evalue = e.message;
+      let traceback: string[];
+      try {
+        traceback = this.mapStack(String(e.stack ?? `${ename}: ${evalue}`), current);
+      } catch {
+        traceback = [`${ename}: ${evalue}`];
+      }
+      if (traceback.length === 0) traceback = [`${ename}: ${evalue}`];
+      return { ename, evalue, traceback };
+    }
+    const text = typeof e === "string" ? e : plainText(e);
+    return { ename: "Uncaught", evalue: text, traceback: [`Uncaught ${text}`] };
+  }
+
+  private diagnosticsError(code: string, diags: Diagnostic[]): CellError {
+    const srcLines = code.split("\n");
+    const traceback: string[] = [];
+    for (const d of diags) {
+      const where = d.fileName ? `${d.fileName}:` : "cell:";
+      const severity = d.category === 0 ? "warning" : "error";
+      traceback.push(`${where}${d.start.line + 1}:${d.start.character + 1} - ${severity} TS${d.code}: ${d.messageText}`);
+      if (!d.fileName && d.start.line < srcLines.length) {
+        const src = srcLines[d.start.line];
+        const width = d.end.line === d.start.line ? Math.max(1, d.end.character - d.start.character) : Math.max(1, src.length - d.start.character);
+        traceback.push(`  ${src}`, `  ${" ".repeat(d.start.character)}${"~".repeat(width)}`);
+      }
+    }
+    const first = diags[0];
+    return {
+      ename: "TypeScriptError",
+      evalue: `${first.fileName ? first.fileName + ":" : "cell:"}${first.start.line + 1}:${first.start.character + 1} - ${first.messageText}`,
+      traceback,
+    };
+  }
+
+  // ---- help(x) ----
+
+  /** The QuickInfo texts of the arguments of `help(...)` calls in a cell, in source order. */
+  private helpTexts(code: string): Array<string | undefined> {
+    const texts: Array<string | undefined> = [];
+    const re = /\bhelp\s*\(/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(code))) {
+      // The argument runs to the matching parenthesis; inspect its last identifier.
+      let depth = 1;
+      let i = m.index + m[0].length;
+      for (; i < code.length && depth > 0; i++) {
+        if (code[i] === "(") depth++;
+        else if (code[i] === ")") depth--;
+      }
+      let end = i - 1;
+      while (end > 0 && /\s/.test(code[end - 1])) end--;
+      const arg = code.slice(m.index + m[0].length, end);
+      if (!/^[\w$.\s]+$/.test(arg)) {
+        texts.push(undefined);
+        continue;
+      }
+      try {
+        const info = this.converter().inspect(this.prevDecl, code, end - 1);
+        texts.push(info ? quickInfoText(info) : undefined);
+      } catch {
+        texts.push(undefined);
+      }
+    }
+    return texts;
+  }
+
+  // ---- Executor ----
+
+  async execute(code: string, io: CellIO): Promise<ExecuteOutcome> {
+    const n = ++this.cellCount;
+    const ctx: CellContext = { io, payload: [], helpTexts: [], shown: new WeakSet(), n };
+    this.lastCtx = ctx;
+    this.installHooks();
+    const withPayload = (o: ExecuteOutcome): ExecuteOutcome => (ctx.payload.length > 0 ? { ...o, payload: ctx.payload } : o);
+
+    let converted: ConvertResult;
+    capturing = true;
+    lastTranspile = undefined;
+    try {
+      converted = this.converter().convert(this.prevDecl, code);
+    } catch (e) {
+      return { status: "error", error: this.toCellError(e, n) };
+    } finally {
+      capturing = false;
+    }
+    const transpile = lastTranspile;
+    if (converted.sideOutputs) {
+      for (const out of converted.sideOutputs) {
+        this.sideModules.delete(out.path);
+        this.sideOutputs.set(out.path, out.data);
+      }
+    }
+    if (converted.diagnostics.length > 0) {
+      return { status: "error", error: this.diagnosticsError(code, converted.diagnostics) };
+    }
+    const declOutput = converted.declOutput ?? "";
+    if (!converted.output || !converted.output.trim()) {
+      this.prevDecl = declOutput;
+      return { status: "ok" };
+    }
+    if (/\bhelp\s*\(/.test(code)) ctx.helpTexts = this.helpTexts(code);
+
+    const output = converted.output.replace(/\n\/\/# sourceMappingURL=.*\s*$/g, "\n").replace(/\/\/# sourceMappingURL=\S*\s*$/, "");
+    this.cells.set(n, { map: CellMap.from(transpile, code.split("\n").length), outputLines: output.split("\n").length });
+    const wrapped =
+      `(${converted.hasToplevelAwait ? "async " : ""}function (exports, require) {\n` +
+      output +
+      `\n}).call(undefined, ${BRIDGE}.exports, ${BRIDGE}.require)`;
+
+    // The cell's declarations count from here, even when it fails at run time (its assignments up to the
+    // failure are in the locals, as in Python).
+    this.prevDecl = declOutput;
+    let ret: unknown;
+    try {
+      const script = new vm.Script(wrapped, { filename: `torchlab-cell-${n}.js` });
+      ret = this.als.run(ctx, () => script.runInThisContext({ breakOnSigint: true, displayErrors: false }));
+    } catch (e) {
+      return withPayload({ status: "error", error: this.toCellError(e, n) });
+    }
+    if (converted.hasToplevelAwait) {
+      const interrupted = new Promise<never>((_, reject) => {
+        this.interruptReject = reject;
+      });
+      try {
+        await Promise.race([ret, interrupted]);
+      } catch (e) {
+        return withPayload({ status: "error", error: this.toCellError(e, n) });
+      } finally {
+        this.interruptReject = undefined;
+      }
+    }
+    const lastVar = converted.lastExpressionVar;
+    if (lastVar && Object.prototype.hasOwnProperty.call(this.locals, lastVar)) {
+      const value = this.locals[lastVar];
+      delete this.locals[lastVar];
+      if (value !== undefined && !(value !== null && typeof value === "object" && ctx.shown.has(value))) {
+        let result: MimeBundle;
+        try {
+          result = this.als.run(ctx, () => toBundle(value));
+        } catch (e) {
+          result = { "text/plain": `<display failed: ${this.toCellError(e, n).evalue}>` };
+        }
+        return withPayload({ status: "ok", result });
+      }
+    }
+    return withPayload({ status: "ok" });
+  }
+
+  interrupt(): void {
+    const reject = this.interruptReject;
+    if (reject) {
+      this.interruptReject = undefined;
+      reject(new KeyboardInterrupt());
+    }
+  }
+
+  /** Completions at `cursorPos` (a UTF-16 index: the server converts Jupyter's code points). */
+  complete(code: string, cursorPos: number): CompleteOutcome {
+    const pos = Math.max(0, Math.min(code.length, cursorPos));
+    try {
+      const info = this.converter().complete(this.prevDecl, code, pos);
+      const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
+      const start = info.start;
+      const end = info.end;
+      return {
+        matches: info.candidates,
+        cursor_start: start,
+        cursor_end: end,
+        metadata: {
+          _jupyter_types_experimental: info.candidates.map((c) => ({ text: c, type: kinds.get(c) ?? "", start, end })),
+        },
+      };
+    } catch {
+      return { matches: [], cursor_start: cursorPos, cursor_end: cursorPos, metadata: {} };
+    }
+  }
+
+  /** The signature and TSDoc of the name at `cursorPos` (a UTF-16 index). */
+  inspect(code: string, cursorPos: number, _detailLevel: number): InspectOutcome {
+    const pos = Math.max(0, Math.min(code.length, cursorPos));
+    try {
+      const conv = this.converter();
+      let info = conv.inspect(this.prevDecl, code, pos);
+      if (!info && pos > 0) info = conv.inspect(this.prevDecl, code, pos - 1);
+      if (!info) return { found: false, data: {}, metadata: {} };
+      return { found: true, data: { "text/plain": quickInfoText(info) }, metadata: {} };
+    } catch {
+      return { found: false, data: {}, metadata: {} };
+    }
+  }
+
+  isComplete(code: string): IsCompleteOutcome {
+    try {
+      const res = this.convModule.isCompleteCode(code);
+      if (!res.completed) return { status: "incomplete", indent: res.indent ?? "" };
+      const sf = this.ts.createSourceFile("cell.ts", code, this.ts.ScriptTarget.Latest, false);
+      const diags = (sf.parseDiagnostics ?? []) as Array<{ start?: number; code?: number }>;
+      if (diags.length === 0) return { status: "complete" };
+      // A parse error at the very end of the input (an unterminated template literal, a
+      // missing closing token) means the user is still typing: incomplete, not invalid.
+      const end = code.trimEnd().length;
+      const atEnd = diags.every((d) => d.code === UNTERMINATED_TEMPLATE || (d.start !== undefined && d.start >= end));
+      return atEnd ? { status: "incomplete", indent: "" } : { status: "invalid" };
+    } catch {
+      return { status: "unknown" };
+    }
+  }
+
+  close(): void {
+    this.interrupt();
+    this.uninstallHooks();
+    if (this.conv) {
+      this.conv.close();
+      this.conv = undefined;
+    }
+    if (this.plt && typeof this.plt.setDisplayHook === "function") (this.plt.setDisplayHook as (f: undefined) => void)(undefined);
+  }
+}
