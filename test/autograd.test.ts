@@ -24,6 +24,7 @@ const OPS: Record<string, OpFn> = {
   maximum: ([a, b]) => a.maximum(b), minimum: ([a, b]) => a.minimum(b), atan2: ([a, b]) => a.atan2(b),
   add_alpha: ([a, b], o) => a.add(b, { alpha: o.alpha }), pow: ([a, b]) => a.pow(b), pow_scalar: ([a], o) => a.pow(o.e),
   mul_scalar: ([a], o) => a.mul(o.s), div_scalar: ([a], o) => a.div(o.s), sub_scalar: ([a], o) => a.sub(o.s),
+  atan2_scalar: ([a], o) => a.atan2(o.s),
   remainder: ([a, b]) => a.remainder(b), fmod: ([a, b]) => a.fmod(b),
   asin: ([a]) => a.div(2).asin(), acos: ([a]) => a.div(2).acos(),
   view: ([a], o) => a.view(o.shape).mul(1), reshape_t: ([a]) => a.t().reshape(-1).mul(1),

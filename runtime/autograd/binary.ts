@@ -46,6 +46,10 @@ function formula(name: Name, bIsTensor: boolean, b: TensorLike): BackwardFn | nu
       };
     }
     case "atan2":
+      if (!bIsTensor) {
+        const c = Number(b);
+        return ([g], [x]) => [g.mul(c).div(x.mul(x).add(c * c))];
+      }
       return ([g], [x, y], needs) => {
         const d = x.mul(x).add(y.mul(y));
         return [needs[0] ? g.mul(y).div(d) : null, needs[1] ? g.neg().mul(x).div(d) : null];
@@ -75,8 +79,7 @@ export function binaryGrad(name: Name, a: Tensor, b: TensorLike, out: Tensor | u
   // by the tensor overload; remainder/fmod/pow keep a scalar overload.
   let nodeName = `${NAMES[name]}0`;
   if (name === "remainder" || name === "fmod" || name === "pow") nodeName = `${NAMES[name]}${bt ? "1" : "0"}`;
-  else if (name === "floorDivide") nodeName = "DivBackward2";
-  else if (name === "truncDivide") nodeName = "DivBackward2";
+  else if (name === "floorDivide" || name === "truncDivide") nodeName = "DivBackward2";  // div with a rounding mode
   let saved: Tensor[] | undefined;
   if (name === "mul" || name === "div" || name === "maximum" || name === "minimum" || name === "atan2" || name === "remainder" || name === "fmod") {
     saved = bt ? [a, b as Tensor] : name === "mul" || name === "div" || name === "remainder" || name === "fmod" ? undefined : [a];

@@ -8,7 +8,8 @@
 import { shapeEquals, fmtShape } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled, swapGradMode } from "./grad_mode";
-import { AccumulateGrad, Node, accumulateNode, keepGrad } from "./node";
+import { keep } from "../memory";
+import { AccumulateGrad, Node, accumulateNode } from "./node";
 
 /** Options of {@link Tensor.backward}. */
 export interface BackwardOptions {
@@ -245,12 +246,12 @@ function takeLatest(ready: Node[]): Node {
 function accumulate(t: Tensor, g: Tensor, create: boolean, owned: boolean): void {
   const prev = t.grad;
   if (prev === null) {
-    if (create) t.grad = keepGrad(g);
+    if (create) t.grad = keep(g);
     // Steal an owned, plain, contiguous gradient; copy anything else (add sends one tensor to both inputs).
-    else if (owned && g._gradFn === null && g.isContiguous() && g._offset === 0 && g.numel() * g.elementSize() === g._storage.nbytes) t.grad = keepGrad(g);
-    else t.grad = keepGrad(g.detach().clone());
+    else if (owned && g._gradFn === null && g.isContiguous() && g._offset === 0 && g.numel() * g.elementSize() === g._storage.nbytes) t.grad = keep(g);
+    else t.grad = keep(g.detach().clone());
   } else if (create || isGradEnabled()) {
-    t.grad = keepGrad(prev.add(g));
+    t.grad = keep(prev.add(g));
   } else {
     prev.add_(g);
   }

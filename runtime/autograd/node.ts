@@ -10,7 +10,6 @@
  * (undoing broadcasting), so formulas may return broadcast-shaped gradients.
  */
 import { DType } from "../dtype";
-import { keep } from "../memory";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "./grad_mode";
 
@@ -39,7 +38,7 @@ let sequence = 0;
  * @example torch.ones(2, { requiresGrad: true }).add(1).gradFn!.name() // "AddBackward0"
  */
 export class Node {
-  /** @internal */ readonly _name: string;
+  /** @internal */ _name: string;
   /** @internal one per input; null where the input needs no gradient */ _next: Array<Edge | null>;
   /** @internal shape and dtype of each input, to reduce gradients back */ _inShapes: Array<readonly number[] | null>;
   /** @internal */ _inDtypes: Array<DType | null>;
@@ -258,7 +257,11 @@ export function record(
   return node;
 }
 
-/** @internal keep a gradient alive across tidy scopes (it belongs to a leaf) */
-export function keepGrad(t: Tensor): Tensor {
-  return keep(t);
+/**
+ * @internal gives t's node PyTorch's name where one public op is recorded
+ * through another (split through narrow, t through transpose).
+ */
+export function renameNode(t: Tensor, name: string): Tensor {
+  if (t._gradFn !== null) t._gradFn._name = name;
+  return t;
 }

@@ -4,16 +4,9 @@
  */
 import { Tensor } from "../tensor";
 import { wrapDim } from "../shape";
+import { normDims } from "../ops/reduce";
 import { raw } from "./function";
 import { record } from "./node";
-
-/** @internal sorted, wrapped dims (all dims when absent) */
-export function reducedDims(dims: number | readonly number[] | null | undefined, ndim: number): number[] {
-  if (dims === undefined || dims === null) return [...Array(ndim).keys()];
-  const list = typeof dims === "number" ? [dims] : dims.slice();
-  if (list.length === 0) return [...Array(ndim).keys()];
-  return ndim === 0 ? [] : list.map((d) => wrapDim(d, ndim)).sort((a, b) => a - b);
-}
 
 function keptShape(shape: readonly number[], rd: number[]): number[] {
   return shape.map((s, i) => (rd.includes(i) ? 1 : s));
@@ -30,7 +23,7 @@ type Dims = number | readonly number[] | null | undefined;
 export function sumGrad(x: Tensor, dims: Dims, keepdim: boolean, compute: () => Tensor, mean: boolean): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dims, xs.length);
+  const rd = normDims(dims, xs.length);
   const all = dims === undefined || dims === null;
   let n = 1;
   for (const d of rd) n *= xs[d];
@@ -46,7 +39,7 @@ export function sumGrad(x: Tensor, dims: Dims, keepdim: boolean, compute: () => 
 export function prodGrad(x: Tensor, dim: number | null | undefined, keepdim: boolean, compute: () => Tensor): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dim, xs.length);
+  const rd = normDims(dim, xs.length);
   const all = dim === undefined || dim === null;
   record(all ? "ProdBackward0" : "ProdBackward1", [x], r, ([g], [xv, rv]) => {
     const gk = unreduce(g, xs, rd, keepdim);
@@ -68,7 +61,7 @@ export function prodGrad(x: Tensor, dim: number | null | undefined, keepdim: boo
 export function extremaGrad(name: string, x: Tensor, dims: Dims, keepdim: boolean, compute: () => Tensor): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dims, xs.length);
+  const rd = normDims(dims, xs.length);
   record(name, [x], r, ([g], [xv, rv]) => {
     const mask = xv.eq(unreduce(rv, xs, rd, keepdim));
     const count = mask.sum(rd, { keepdim: true });
@@ -96,7 +89,7 @@ export function indexedExtremaGrad(name: string, x: Tensor, dim: number, keepdim
 export function varGrad(x: Tensor, dims: Dims, keepdim: boolean, correction: number, isStd: boolean, compute: () => Tensor): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dims, xs.length);
+  const rd = normDims(dims, xs.length);
   let n = 1;
   for (const d of rd) n *= xs[d];
   const denom = Math.max(n - correction, 0);
@@ -114,7 +107,7 @@ export function varGrad(x: Tensor, dims: Dims, keepdim: boolean, correction: num
 export function logsumexpGrad(x: Tensor, dims: Dims, keepdim: boolean, compute: () => Tensor): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dims, xs.length);
+  const rd = normDims(dims, xs.length);
   record("LogsumexpBackward0", [x], r, ([g], [xv, rv]) => [unreduce(g, xs, rd, keepdim).mul(xv.sub(unreduce(rv, xs, rd, keepdim)).exp())], [x, r]);
   return r;
 }
@@ -123,7 +116,7 @@ export function logsumexpGrad(x: Tensor, dims: Dims, keepdim: boolean, compute: 
 export function normGrad(x: Tensor, p: number, dims: Dims, keepdim: boolean, compute: () => Tensor): Tensor {
   const r = raw(compute);
   const xs = x._shape.slice();
-  const rd = reducedDims(dims, xs.length);
+  const rd = normDims(dims, xs.length);
   record("NormBackward1", [x], r, ([g], [xv, rv]) => {
     const gk = unreduce(g, xs, rd, keepdim);
     const rk = unreduce(rv, xs, rd, keepdim);

@@ -9,6 +9,7 @@ import { broadcastShapes, fmtShape, numelOf, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { addmmGrad, bmmGrad, dotGrad, mmGrad, mvGrad } from "../autograd/matmul";
+import { renameNode } from "../autograd/node";
 
 const TYPE_NAME: Record<string, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" };
 
@@ -39,11 +40,6 @@ function gemm(a: Tensor, b: Tensor, outShape: number[]): Tensor {
   }
   backendFor(a.device).matmul(DTYPE_CODES[a.dtype], out._live(), a._live(), b._live());
   return out;
-}
-
-function renamed(t: Tensor, name: string): Tensor {
-  if (t._gradFn !== null) (t._gradFn as { _name: string })._name = name;
-  return t;
 }
 
 /**
@@ -140,7 +136,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (da === 1 && db === 2) {
     if (a._shape[0] !== b._shape[0])
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (1x${a._shape[0]} and ${b._shape[0]}x${b._shape[1]})`);
-    if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renamed(mm(a.unsqueeze(0), b).squeeze(0), "SqueezeBackward3");
+    if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renameNode(mm(a.unsqueeze(0), b).squeeze(0), "SqueezeBackward3");
     return gemm(a.reshape(1, 1, -1), b.unsqueeze(0), [b._shape[1]]);
   }
   if (da === 2 && db === 2) return mm(a, b);
@@ -162,7 +158,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let shape = [...batch, n, p];
   if (da === 1) shape = [...batch, p];
   if (db === 1) shape = da === 1 ? batch : [...batch, n];
-  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renamed(bmm(ae, be).reshape(shape), "UnsafeViewBackward0");
+  if (isGradEnabled() && (a._requiresGrad || b._requiresGrad)) return renameNode(bmm(ae, be).reshape(shape), "UnsafeViewBackward0");
   return gemm(ae, be, shape);
 }
 

@@ -31,7 +31,8 @@ type OpName = keyof typeof OPS;
 /** @internal dims argument: undefined/null for all */
 export type Dims = number | readonly number[] | null | undefined;
 
-function normDims(dims: Dims, ndim: number): number[] {
+/** @internal sorted, wrapped dims (all dims when absent); duplicates throw */
+export function normDims(dims: Dims, ndim: number): number[] {
   if (dims === undefined || dims === null) return [...Array(ndim).keys()];
   const list = typeof dims === "number" ? [dims] : dims.slice();
   if (list.length === 0) return [...Array(ndim).keys()];

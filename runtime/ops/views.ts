@@ -6,6 +6,7 @@
 import { checkSize, contiguousStrides, fmtShape, numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
 import { sliceBackward, selectBackward, viewGrad, viewNeedsGrad } from "../autograd/views";
+import { renameNode } from "../autograd/node";
 import { sumToShape } from "../autograd/engine";
 
 /** Fills in a -1 and checks the element count. */
@@ -58,12 +59,6 @@ function viewStrides(oldShape: readonly number[], oldStrides: readonly number[],
   }
   if (viewD !== -1) return null;
   return out;
-}
-
-// One node per piece (PyTorch has one multi-output node): same gradients, PyTorch's name.
-function renamed(t: Tensor, name: string): Tensor {
-  if (t._gradFn !== null) (t._gradFn as { _name: string })._name = name;
-  return t;
 }
 
 function reshapeTo(x: Tensor): (g: Tensor) => Tensor {
@@ -253,7 +248,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
-/** @internal */
+/** @internal (one node per piece where PyTorch has one multi-output node: same gradients, PyTorch's name) */
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
   const d = wrapDim(dim, x.dim());
   const size = x._shape[d];
@@ -264,7 +259,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
       throw new Error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
     }
     for (let s = 0; s < size || (s === 0 && size === 0); s += sizeOrSections) {
-      parts.push(renamed(narrow(x, d, s, Math.min(sizeOrSections, size - s)), "SplitBackward0"));
+      parts.push(renameNode(narrow(x, d, s, Math.min(sizeOrSections, size - s)), "SplitBackward0"));
       if (size === 0) break;
     }
     return parts;
@@ -275,7 +270,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
   let s = 0;
   for (const len of sizeOrSections) {
     if (len < 0) throw new Error(`split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=${fmtShape(sizeOrSections)}`);
-    parts.push(renamed(narrow(x, d, s, len), "SplitWithSizesBackward0"));
+    parts.push(renameNode(narrow(x, d, s, len), "SplitWithSizesBackward0"));
     s += len;
   }
   return parts;
@@ -294,7 +289,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = wrapDim(dim, x.dim());
   const out: Tensor[] = [];
-  for (let i = 0; i < x._shape[d]; i++) out.push(renamed(select(x, d, i), "UnbindBackward0"));
+  for (let i = 0; i < x._shape[d]; i++) out.push(renameNode(select(x, d, i), "UnbindBackward0"));
   return out;
 }
 
@@ -373,9 +368,7 @@ P.swapaxes = P.transpose;
 P.t = function (this: Tensor) {
   if (this.dim() > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D`);
   if (this.dim() >= 2) {
-    const r = transpose(this, 0, 1);
-    if (r._gradFn !== null && r._gradFn._name === "TransposeBackward0") (r._gradFn as { _name: string })._name = "TBackward0";
-    return r;
+    return renameNode(transpose(this, 0, 1), "TBackward0");
   }
   const r = this._view(this._shape.slice(), this._strides.slice(), this._offset);
   return viewNeedsGrad(this) ? viewGrad(this, r, "TBackward0", (g) => g) : r;
