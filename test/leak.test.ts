@@ -75,11 +75,18 @@ describe("a synchronous loop that drops its results", () => {
   test("does not grow: the garbage collector frees large blocks without waiting for the event loop", () => {
     const x = torch.ones(512, 512);  // 1 MiB
     const start = process.memoryUsage().arrayBuffers;
-    let peak = 0;
+    const peaks = [0, 0];  // first and second half of the loop
     for (let i = 0; i < 1500; i++) {  // 1.5 GiB of results in all, no dispose, no await
       x.add(1).mul(2);
-      if (i % 100 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers - start);
+      if (i % 50 === 0) {
+        const half = i < 750 ? 0 : 1;
+        peaks[half] = Math.max(peaks[half], process.memoryUsage().arrayBuffers - start);
+      }
     }
-    expect(peak).toBeLessThan(512 * 1048576);
+    // Freed blocks were never returned before the loop yielded: memory rose linearly to
+    // 1.5 GiB and the second half peaked at twice the first. Now the collector bounds it
+    // (how high depends on V8's heuristics and on how busy its sweeper thread is).
+    expect(Math.max(...peaks)).toBeLessThan(1024 * 1048576);
+    expect(peaks[1]).toBeLessThan(1.5 * peaks[0] + 64 * 1048576);
   });
 });
