@@ -31,6 +31,7 @@ import type {
   MimeBundle,
 } from "./api";
 import { plainText, toBundle } from "./bundle";
+import { requireCached, saveCodeCaches } from "./codecache";
 import { createGlobals, globalDecls } from "./globals";
 
 // ---- the parts of tslab's converter used here (tslab/dist/converter.d.ts pulls in its TypeScript fork's types) ----
@@ -93,8 +94,12 @@ interface TsFork {
 
 const tslabRequire = Module.createRequire(require.resolve("tslab/dist/converter"));
 
-/** The last ESM→CommonJS pass of the main output: its input (which carries the first map inline) and its own map. */
-let lastTranspile: { input: string; map?: string } | undefined;
+/** The last ESM→CommonJS pass of the main output: its input (which carries the first map inline) and its own map, made on demand. */
+interface Transpiled {
+  input: string;
+  map: () => string | undefined;
+}
+let lastTranspile: Transpiled | undefined;
 let capturing = false;
 
 /**
@@ -103,7 +108,7 @@ let capturing = false;
  * that hands it a view of the fork with `createWatchCompilerHost` and `transpileModule` wrapped.
  */
 function loadConverter(): { conv: ConverterModule; ts: TsFork } {
-  const ts = tslabRequire("@tslab/typescript-for-tslab") as TsFork;
+  const ts = requireCached("@tslab/typescript-for-tslab", tslabRequire) as TsFork;
   const view: Record<string, unknown> = {};
   for (const key of Object.keys(ts)) {
     Object.defineProperty(view, key, { enumerable: true, configurable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
@@ -113,17 +118,25 @@ function loadConverter(): { conv: ConverterModule; ts: TsFork } {
   const override = (name: string, value: unknown) => Object.defineProperty(view, name, { value, enumerable: true, configurable: true, writable: true });
   override("createWatchCompilerHost", function (this: unknown, ...args: unknown[]) {
     if (Array.isArray(args[0]) && args[1] && typeof args[1] === "object") {
-      args[1] = { ...(args[1] as object), inlineSourceMap: true, sourceMap: false };
+      const given = args[1] as { types?: string[] };
+      // Only @types/node's globals are included automatically: tslab's default takes every @types
+      // package under node_modules (jest's, babel's...), which was most of the start-up time in a
+      // project folder. Imports still find their packages' types.
+      args[1] = { ...given, inlineSourceMap: true, sourceMap: false, types: given.types ?? ["node"] };
     }
     return origHost.apply(ts, args);
   });
   override("transpileModule", function (input: string, options: Parameters<TsFork["transpileModule"]>[1]) {
-    if (!capturing || options?.fileName !== "custom.js") return origTranspile.call(ts, input, options);
-    const out = origTranspile.call(ts, input, {
-      ...options,
-      compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false },
-    });
-    lastTranspile = { input, map: out.sourceMapText };
+    const out = origTranspile.call(ts, input, options);
+    // The CommonJS pass's own source map is only needed when the cell fails: keep what it takes to
+    // redo the pass with a map then (generating it for every cell cost about 10% of a trivial cell).
+    if (capturing && options?.fileName === "custom.js") {
+      lastTranspile = {
+        input,
+        map: () =>
+          origTranspile.call(ts, input, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false } }).sourceMapText,
+      };
+    }
     return out;
   });
   const file = tslabRequire.resolve("tslab/dist/converter");
@@ -157,26 +170,40 @@ function decodeMap(json: string | undefined): Module.SourceMap | undefined {
   }
 }
 
-/** Maps positions in the CommonJS output (0-based) back to the cell source (0-based). */
+/** Maps positions in the CommonJS output (0-based) back to the cell source (0-based); decodes its maps on first use. */
 class CellMap {
-  constructor(
-    private readonly cjs: Module.SourceMap | undefined,
-    private readonly esm: Module.SourceMap | undefined,
+  private maps: { cjs: Module.SourceMap | undefined; esm: Module.SourceMap | undefined } | undefined;
+
+  private constructor(
+    private readonly transpile: Transpiled | undefined,
     private readonly srcLines: number,
   ) {}
 
-  static from(transpile: { input: string; map?: string } | undefined, srcLines: number): CellMap {
-    if (!transpile) return new CellMap(undefined, undefined, srcLines);
-    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(transpile.input);
+  static from(transpile: Transpiled | undefined, srcLines: number): CellMap {
+    return new CellMap(transpile, srcLines);
+  }
+
+  private decoded(): { cjs: Module.SourceMap | undefined; esm: Module.SourceMap | undefined } {
+    if (this.maps) return this.maps;
+    const t = this.transpile;
+    if (!t) return (this.maps = { cjs: undefined, esm: undefined });
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(t.input);
     const esm = m ? decodeMap(Buffer.from(m[1], "base64").toString("utf8")) : undefined;
-    return new CellMap(decodeMap(transpile.map), esm, srcLines);
+    let cjs: Module.SourceMap | undefined;
+    try {
+      cjs = esm ? decodeMap(t.map()) : undefined;
+    } catch {
+      cjs = undefined;
+    }
+    return (this.maps = { cjs, esm });
   }
 
   map(p: Pos): Pos | undefined {
-    if (!this.cjs || !this.esm) return undefined;
-    const a = this.cjs.findEntry(p.line, p.column) as Partial<Module.SourceMapping>;
+    const { cjs, esm } = this.decoded();
+    if (!cjs || !esm) return undefined;
+    const a = cjs.findEntry(p.line, p.column) as Partial<Module.SourceMapping>;
     if (a.originalLine === undefined || a.originalColumn === undefined) return undefined;
-    const b = this.esm.findEntry(a.originalLine, a.originalColumn + Math.max(0, p.column - (a.generatedColumn ?? p.column))) as Partial<Module.SourceMapping>;
+    const b = esm.findEntry(a.originalLine, a.originalColumn + Math.max(0, p.column - (a.generatedColumn ?? p.column))) as Partial<Module.SourceMapping>;
     if (b.originalLine === undefined || b.originalColumn === undefined) return undefined;
     // The converter compiles "export {};\n" + the cell.
     const line = b.originalLine - 1;
@@ -247,6 +274,7 @@ export class TsExecutor implements Executor {
   private readonly convModule: ConverterModule;
   private readonly ts: TsFork;
   private prevDecl: string;
+  private cachesSaved = false;
   private readonly als = new AsyncLocalStorage<CellContext>();
   private lastCtx: CellContext | undefined;
   private cellCount = 0;
@@ -617,6 +645,11 @@ export class TsExecutor implements Executor {
       capturing = false;
     }
     const transpile = lastTranspile;
+    if (!this.cachesSaved) {
+      // After the reply: TypeScript's functions the first cell compiled are in the cache then.
+      this.cachesSaved = true;
+      setImmediate(saveCodeCaches);
+    }
     if (converted.sideOutputs) {
       for (const out of converted.sideOutputs) {
         this.sideModules.delete(out.path);

@@ -53,7 +53,16 @@ export async function main(argv: string[]): Promise<KernelServer> {
   };
   const server = new KernelServer(connection, lazy);
   const started = server.start();
-  executor = loadExecutor(executorModule);
+  try {
+    executor = loadExecutor(executorModule);
+  } catch (e) {
+    // Let the socket thread finish binding and stop it before the process exits: zeromq aborts the
+    // process (a C++ exception it cannot throw into a terminating thread) when a worker thread is torn
+    // down while it creates sockets.
+    await started.catch(() => undefined);
+    await server.close();
+    throw e;
+  }
   await started;
   return server;
 }
