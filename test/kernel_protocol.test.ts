@@ -461,6 +461,44 @@ describe("kernel process lifecycle", () => {
     }
   }, 30000);
 
+  it("works over the ipc transport (files named ip-port, as jupyter_client makes them)", async () => {
+    const k = await startKernel([FAKE], {}, undefined, (c, dir) => ({
+      ...c,
+      transport: "ipc",
+      ip: path.join(dir, "kernel"),
+      shell_port: 1,
+      iopub_port: 2,
+      stdin_port: 3,
+      control_port: 4,
+      hb_port: 5,
+    }));
+    const c = new KernelClient(k.conn);
+    try {
+      await c.ready();
+      const { reply, iopub } = await c.execute("console.log('over ipc'); 40 + 2");
+      expect(reply.content.status).toBe("ok");
+      expect(iopub.some((m) => m.header.msg_type === "stream" && String(m.content.text).includes("over ipc"))).toBe(true);
+      expect(fs.existsSync(path.join(k.dir, "kernel-1"))).toBe(true);
+    } finally {
+      c.close();
+      await k.kill();
+    }
+  }, 30000);
+
+  it("exits with status 1 (never an abort) when the executor fails to load", async () => {
+    // zeromq aborted the process when it exited while the socket thread was still creating sockets;
+    // an executor that loads the runtime first made that happen in about 1 start of 7.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "torchlab-badexec-"));
+    const bad = path.join(dir, "bad_executor.js");
+    fs.writeFileSync(bad, `module.exports = function () { require(${JSON.stringify(path.resolve(__dirname, "../dist/runtime/index.js"))}); throw new Error("executor failed"); };\n`);
+    for (let i = 0; i < 6; i++) {
+      const k = await startKernel([`--executor=${bad}`]);
+      const code = await k.exited;
+      expect({ code, aborted: /terminate called|Aborted/.test(k.stderr()) }).toEqual({ code: 1, aborted: false });
+      expect(k.stderr()).toContain("executor failed");
+    }
+  }, 60000);
+
   it("refuses a connection file with another signature scheme", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "torchlab-conn-"));
     const f = path.join(dir, "conn.json");

@@ -218,10 +218,17 @@ export interface KernelProcess {
 }
 
 /** Starts `node dist/kernel/src/main.js conn.json [args]` with a fresh connection file. */
-export async function startKernel(args: string[] = [], env: NodeJS.ProcessEnv = {}, key?: string): Promise<KernelProcess> {
+export async function startKernel(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  key?: string,
+  /** rewrites the connection (for example to the ipc transport) before the kernel reads it */
+  connect?: (c: ConnectionInfo, dir: string) => ConnectionInfo,
+): Promise<KernelProcess> {
   const root = path.resolve(__dirname, "../..");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "torchlab-kernel-"));
-  const conn = await makeConnection(key);
+  const made = await makeConnection(key);
+  const conn = connect ? connect(made, dir) : made;
   const file = path.join(dir, "conn.json");
   fs.writeFileSync(file, JSON.stringify(conn));
   const proc = spawn(process.execPath, [path.join(root, "dist/kernel/src/main.js"), file, ...args], {
