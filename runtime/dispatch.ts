@@ -1,30 +1,57 @@
 /**
  * Backend selection. An op asks for the backend of its inputs' device; mixing
- * devices is refused here with PyTorch's message. The CUDA backend arrives with
- * its own issue: until then a CUDA device gets a clear "not compiled" error.
+ * devices is refused here with PyTorch's message. The CPU backend is the
+ * addon itself; the CUDA backend is made of the addon's cuda* entry points
+ * (same arguments and meta layouts, CudaBlock tokens for buffers). A block
+ * knows its GPU, so one CUDA backend serves every device and an op runs on its
+ * inputs' GPU whatever the current device is.
  * @internal
  */
 import { addon } from "./addon";
 import { CPU, Device } from "./device";
-import type { NativeAddon } from "./native";
+import type { DeviceData, NativeOps } from "./native";
+import { checkIndex, cudaNative, unavailableError } from "./cuda/driver";
 
-/** The compute entry points a device offers (the CPU one is the addon itself). */
-export type Backend = Pick<
-  NativeAddon,
-  "copy" | "cat" | "fill" | "unary" | "binary" | "where" | "reduce" | "scan" | "sort" | "gather" | "scatter" | "nonzero" | "matmul" | "random"
->;
+/** The compute entry points a device offers. */
+export type Backend = NativeOps<DeviceData>;
 
+/** The error for a CUDA request where CUDA cannot be used (kept for callers of the old name). */
 export function cudaUnavailable(): Error {
-  return new Error(
-    addon.cudaBuilt
-      ? "CUDA error: no CUDA-capable device is detected"
-      : "Torch not compiled with CUDA enabled (torchlab was built without nvcc; see the README's CUDA section)",
-  );
+  return unavailableError();
 }
 
+let cudaBackend: Backend | null = null;
+
+function makeCudaBackend(): Backend {
+  const n = cudaNative();
+  // Bound, so a backend method can be passed around like the CPU addon's.
+  return {
+    copy: n.cudaCopy.bind(n),
+    cat: n.cudaCat.bind(n),
+    fill: n.cudaFill.bind(n),
+    unary: n.cudaUnary.bind(n),
+    binary: n.cudaBinary.bind(n),
+    where: n.cudaWhere.bind(n),
+    reduce: n.cudaReduce.bind(n),
+    scan: n.cudaScan.bind(n),
+    sort: n.cudaSort.bind(n),
+    gather: n.cudaGather.bind(n),
+    scatter: n.cudaScatter.bind(n),
+    nonzero: n.cudaNonzero.bind(n),
+    matmul: n.cudaMatmul.bind(n),
+    random: n.cudaRandom.bind(n),
+  } as Backend;
+}
+
+/**
+ * The backend of a device; throws PyTorch's error when the device cannot be
+ * used (no CUDA build, no driver, no GPU, or an index past the last GPU).
+ */
 export function backendFor(device: Device): Backend {
   if (device.type === "cpu") return addon;
-  throw cudaUnavailable();
+  if (cudaBackend === null) cudaBackend = makeCudaBackend();
+  if (device.index !== null) checkIndex(device.index);
+  return cudaBackend;
 }
 
 interface HasDevice {
@@ -64,4 +91,12 @@ export function commonDevice(tensors: readonly HasDevice[]): Device {
     }
   }
   return dev ?? CPU;
+}
+
+/**
+ * @internal t itself when it is on `device`, else a copy there: how a 0-dim
+ * CPU tensor that commonDevice let join an op on a GPU reaches that GPU.
+ */
+export function onDevice<T extends HasDevice & { to(d: Device): T }>(t: T, device: Device): T {
+  return t.device === device || t.device.equals(device) ? t : t.to(device);
 }

@@ -30,6 +30,9 @@ import "./ops/sort";
 import "./ops/matmul";
 import "./ops/random";
 import * as autogradNs from "./autograd/index";
+import * as cudaNs from "./cuda/index";
+import { cudaNative } from "./cuda/driver";
+import { Generator, manualSeed as cpuManualSeed } from "./ops/random";
 import * as dataNs from "./data/index";
 export * as optim from "./optim/index";
 export * as nn from "./nn/index";
@@ -81,7 +84,7 @@ export type { SortOptions, TopkOptions } from "./ops/sort";
 export { matmul, mm, bmm, mv, dot, outer, addmm } from "./ops/matmul";
 export type { AddmmOptions } from "./ops/matmul";
 export {
-  Generator, defaultGenerator, manualSeed, initialSeed, rand, randn, randint, randperm, randLike, randnLike, randintLike,
+  Generator, defaultGenerator, initialSeed, rand, randn, randint, randperm, randLike, randnLike, randintLike,
 } from "./ops/random";
 export type { RandomOptions } from "./ops/random";
 
@@ -186,19 +189,61 @@ export function emptyCache(): void {
   addon.emptyCache();  // the native impls' scratch blocks
 }
 
-/** CUDA queries (the backend arrives with its own issue). */
-export const cuda = {
-  /** False until the CUDA backend lands, or without a GPU. @example torch.cuda.isAvailable() */
-  isAvailable(): boolean { return false; },
-  /** @example torch.cuda.deviceCount() */
-  deviceCount(): number { return 0; },
-};
+/**
+ * Seeds the default generators of the CPU and of every GPU: the same seed
+ * gives the same numbers on every run.
+ * @example torch.manualSeed(5000)
+ */
+export function manualSeed(seed: number | bigint): Generator {
+  const g = cpuManualSeed(seed);
+  cudaNs.manualSeedAll(seed);
+  return g;
+}
 
-/** Build information. */
+/**
+ * torch.cuda: devices, the current device (`device(i, fn)` and `using`),
+ * streams, events, memory statistics, seeding. See docs/cuda.md.
+ * @example if (torch.cuda.isAvailable()) x = x.cuda();
+ */
+export const cuda = cudaNs;
+
+// Without a CUDA build the flag lives here, so reading and setting it still work (as in PyTorch).
+let tf32Fallback = false;
+
+/** Build information and backend switches. */
 export const backends = {
   cuda: {
     /** True when the addon was compiled with nvcc. @example torch.backends.cuda.isBuilt() */
     isBuilt(): boolean { return addon.cudaBuilt; },
+    matmul: {
+      /**
+       * Whether float32 matmuls on GPUs may use TF32 tensor cores (faster, 10-bit mantissa
+       * products); false by default, as in PyTorch.
+       * @example torch.backends.cuda.matmul.allowTF32 = true
+       */
+      get allowTF32(): boolean {
+        return addon.cudaBuilt && addon.cudaGetAllowTF32 !== undefined ? addon.cudaGetAllowTF32() : tf32Fallback;
+      },
+      set allowTF32(v: boolean) {
+        if (typeof v !== "boolean") throw new TypeError(`allowTF32 must be a boolean, got ${typeof v}`);
+        if (addon.cudaBuilt && addon.cudaSetAllowTF32 !== undefined) addon.cudaSetAllowTF32(v);
+        else tf32Fallback = v;
+      },
+    },
+    /**
+     * The GPU GEMM in use ("cublas" or "fallback"), or switches it (tests, benchmarks).
+     * @example torch.backends.cuda.matmulImpl()
+     */
+    matmulImpl(set?: "cublas" | "fallback"): string {
+      return cudaNative().cudaMatmulImpl(set);
+    },
+    /**
+     * Whether cuBLAS was found (opened at run time) and where, or why not.
+     * @example torch.backends.cuda.blasInfo().path
+     */
+    blasInfo(): { loaded: boolean; path: string | null; error: string | null } {
+      return cudaNative().cudaBlasInfo();
+    },
   },
   /** Which GEMM the CPU matmul uses ("openblas" or "builtin"). */
   cpu: {

@@ -10,6 +10,15 @@
  */
 import { Buffer } from "buffer";
 import { CPU, Device } from "./device";
+import type { CudaBlock } from "./native";
+import { allocBlock, freeBlock } from "./cuda/allocator";
+import { concreteDevice, cudaNative } from "./cuda/driver";
+
+/**
+ * What a storage holds: host bytes, or a CUDA block token (an opaque handle,
+ * never readable as memory: see Note [Opaque CUDA tokens] in native.ts).
+ */
+export type StorageData = ArrayBuffer | CudaBlock;
 
 /** Blocks at or above this many bytes come from the native allocator. */
 export const NATIVE_ALLOC_THRESHOLD = 16384;
@@ -108,15 +117,20 @@ export function emptyLargeBlockCache(): void {
   poolBytes = 0;
 }
 
-/** @internal */
+/**
+ * @internal
+ * A CUDA storage holds a block token with byteOffset 0 on a concrete device
+ * (cuda:i); its memory goes back to the device's cache at free() or when the
+ * token is collected.
+ */
 export class Storage {
   /** Tensors holding this storage and not yet disposed. */
   refs = 0;
-  private buf: ArrayBuffer | null;
+  private buf: StorageData | null;
   private readonly ticket: Ticket | null = null;
 
   constructor(
-    buffer: ArrayBuffer,
+    buffer: StorageData,
     /** byte offset of element 0 inside buffer (non-zero for typed arrays made elsewhere) */
     readonly byteOffset: number,
     readonly nbytes: number,
@@ -126,13 +140,13 @@ export class Storage {
   ) {
     this.buf = buffer;
     if (pooled) {
-      this.ticket = { bytes: buffer.byteLength, live: true };
+      this.ticket = { bytes: (buffer as ArrayBuffer).byteLength, live: true };
       collected.register(this, this.ticket);
     }
   }
 
   static allocate(nbytes: number, zero: boolean, device: Device = CPU): Storage {
-    if (device.type !== "cpu") throw new Error(`internal: cannot allocate CPU storage for ${device}`);
+    if (device.type !== "cpu") return allocateCuda(nbytes, zero, device);
     if (!(nbytes >= 0) || nbytes > Number.MAX_SAFE_INTEGER) throw new Error(`out of memory: tried to allocate ${nbytes} bytes on the CPU`);
     if (nbytes >= NATIVE_ALLOC_THRESHOLD) return new Storage(takeLarge(nbytes, zero), 0, nbytes, device, true);
     const [buf, off] = slabTake(nbytes);
@@ -144,11 +158,26 @@ export class Storage {
     return this.buf === null;
   }
 
-  /** The ArrayBuffer; throws once disposed. */
-  get buffer(): ArrayBuffer {
+  /** The ArrayBuffer or the CUDA block; throws once disposed. */
+  get buffer(): StorageData {
     const b = this.buf;
     if (b === null) throw new Error("Tensor is disposed: its storage was freed by dispose() or tidy(); keep it with torch.keep() or clone() it first");
     return b;
+  }
+
+  /** The host bytes; throws for a CUDA storage (host code must move the tensor with .cpu() first). */
+  get hostBuffer(): ArrayBuffer {
+    const b = this.buffer;
+    if (this.device.type !== "cpu")
+      throw new Error(`internal: host memory of a tensor on ${this.device} was requested; the caller must copy it to the CPU (.cpu()) first`);
+    return b as ArrayBuffer;
+  }
+
+  /** The CUDA block; throws for a CPU storage. */
+  get cudaBlock(): CudaBlock {
+    const b = this.buffer;
+    if (this.device.type !== "cuda") throw new Error(`internal: a CUDA block was requested from a tensor on ${this.device}`);
+    return b as CudaBlock;
   }
 
   /** Frees the memory now (idempotent). Typed-array views of it become empty. */
@@ -156,20 +185,35 @@ export class Storage {
     const b = this.buf;
     if (b === null) return;
     this.buf = null;
+    if (this.device.type !== "cpu") {
+      freeBlock(b as CudaBlock);
+      return;
+    }
     const t = this.ticket;
     if (!this.pooled || t === null) return;
-    const cls = b.byteLength;
+    const host = b as ArrayBuffer;
+    const cls = host.byteLength;
     if (t.live) {
       t.live = false;
       stats.allocated -= cls;
       stats.liveBlocks--;
     }
     // Detach b (views of it become empty) and keep its memory under a new buffer.
-    const moved = structuredClone(b, { transfer: [b] });
+    const moved = structuredClone(host, { transfer: [host] });
     if (poolBytes + cls > POOL_LIMIT) return;
     const list = pool.get(cls);
     if (list === undefined) pool.set(cls, [moved]);
     else list.push(moved);
     poolBytes += cls;
   }
+}
+
+// "cuda" resolves to the current GPU here, so every CUDA storage (and hence
+// every tensor) names a concrete device.
+function allocateCuda(nbytes: number, zero: boolean, device: Device): Storage {
+  const dev = concreteDevice(device);
+  if (!(nbytes >= 0) || nbytes > Number.MAX_SAFE_INTEGER) throw new Error(`out of memory: tried to allocate ${nbytes} bytes on ${dev}`);
+  const block = allocBlock(dev.index!, nbytes);
+  if (zero && nbytes > 0) cudaNative().cudaMemset0(block, 0, nbytes);
+  return new Storage(block, 0, nbytes, dev, false);
 }

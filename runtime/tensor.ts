@@ -8,8 +8,9 @@ import { Device } from "./device";
 import { formatTensor } from "./format";
 import { Disposable, track } from "./memory";
 import { contiguousStrides, isContiguousLayout, numelOf, wrapDim } from "./shape";
-import { Storage } from "./storage";
+import { Storage, StorageData } from "./storage";
 import type { Node } from "./autograd/node";
+import { swapGradMode } from "./autograd/grad_mode";
 
 let warnedNonLeafGrad = false;
 
@@ -73,8 +74,17 @@ export class Tensor implements Disposable {
     return new Tensor(this._storage, shape, strides, offset, this.dtype, this._base ?? this);
   }
 
-  /** @internal throws if disposed; returns the storage's buffer */
-  _live(): ArrayBuffer {
+  /**
+   * @internal throws if disposed; returns the storage's buffer to hand to a
+   * backend: host bytes on the CPU, the CudaBlock token on a GPU (never host
+   * memory). Host reads go through _typed/_data, which check the device, or _host().
+   */
+  _live(): StorageData {
+    return this._buffer();
+  }
+
+  /** @internal throws if disposed; the storage's host bytes or CUDA block */
+  _buffer(): StorageData {
     if (this._disposed) throw new Error("Tensor is disposed: it was freed by dispose() or tidy(); keep it with torch.keep() or clone() it first");
     return this._storage.buffer;
   }
@@ -84,16 +94,21 @@ export class Tensor implements Disposable {
     return (this._versionCounter ??= { value: 0 });
   }
 
-  /** @internal a typed array over the whole ArrayBuffer (index with _elemOffset + strides) */
+  /**
+   * @internal a typed array over the whole ArrayBuffer (index with _elemOffset + strides).
+   * CPU tensors only: host code reads a CUDA tensor through `_host()`.
+   */
   _typed(): TypedArray {
-    const buf = this._live();
+    this._live();
+    const buf = this._storage.hostBuffer;
     const C = TYPED_ARRAY[this.dtype];
     return new C(buf, 0, Math.floor(buf.byteLength / C.BYTES_PER_ELEMENT));
   }
 
-  /** @internal a typed array over exactly the elements of a contiguous tensor */
+  /** @internal a typed array over exactly the elements of a contiguous CPU tensor */
   _data(): TypedArray {
-    const buf = this._live();
+    this._live();
+    const buf = this._storage.hostBuffer;
     const C = TYPED_ARRAY[this.dtype];
     return new C(buf, this._storage.byteOffset + this._offset * C.BYTES_PER_ELEMENT, this.numel());
   }
@@ -116,6 +131,30 @@ export class Tensor implements Disposable {
   /** True on a CUDA device. */
   get isCuda(): boolean {
     return this._storage.device.type === "cuda";
+  }
+
+  /**
+   * The GPU index of a CUDA tensor, -1 on the CPU (PyTorch's `get_device`).
+   * @example torch.zeros(1).getDevice() // -1
+   */
+  getDevice(): number {
+    const d = this._storage.device;
+    return d.type === "cuda" ? d.index ?? 0 : -1;
+  }
+
+  /**
+   * @internal this tensor if it is on the CPU, else a CPU copy without history
+   * (for code that reads elements on the host: item, tolist, printing)
+   */
+  _host(): Tensor {
+    if (this._storage.device.type === "cpu") return this;
+    this._live();
+    const prev = swapGradMode(false);
+    try {
+      return this.to("cpu");
+    } finally {
+      swapGradMode(prev);
+    }
   }
 
   /**
@@ -343,6 +382,7 @@ export class Tensor implements Disposable {
   item(): number | boolean {
     const n = this.numel();
     if (n !== 1) throw new Error(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    if (this._storage.device.type !== "cpu") return this._hostOnce((h) => h.item());
     return this._read(this._typed(), this._elemOffset);
   }
 
@@ -351,6 +391,7 @@ export class Tensor implements Disposable {
    * @example torch.eye(2).tolist() // [[1, 0], [0, 1]]
    */
   tolist(): NestedArray {
+    if (this._storage.device.type !== "cpu") return this._hostOnce((h) => h.tolist());
     const arr = this._typed();
     const rec = (d: number, off: number): NestedArray => {
       if (d === this._shape.length) return this._read(arr, off);
@@ -363,6 +404,7 @@ export class Tensor implements Disposable {
 
   /** @internal the elements in row-major order as a fresh JS array */
   _flatValues(): Array<number | bigint | boolean> {
+    if (this._storage.device.type !== "cpu") return this._hostOnce((h) => h._flatValues());
     const arr = this._typed();
     const out: Array<number | bigint | boolean> = new Array(this.numel());
     let k = 0;
@@ -377,6 +419,16 @@ export class Tensor implements Disposable {
     };
     rec(0, this._elemOffset);
     return out;
+  }
+
+  // A host copy used for one read and freed at once (not left to the collector).
+  private _hostOnce<T>(read: (host: Tensor) => T): T {
+    const h = this._host();
+    try {
+      return read(h);
+    } finally {
+      h.dispose();
+    }
   }
 
   /** True once dispose() freed this tensor. */

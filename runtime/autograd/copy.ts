@@ -10,11 +10,15 @@ export function cloneGrad(x: Tensor, compute: () => Tensor): Tensor {
   return r;
 }
 
-/** @internal a dtype cast; the engine casts the gradient back */
+/**
+ * @internal a cast and/or a move between devices: the gradient goes back to
+ * the source's device (the engine casts it back to the source's dtype)
+ */
 export function toGrad(x: Tensor, compute: () => Tensor): Tensor {
   const r = raw(compute);
   if (r === x) return r;
-  record("ToCopyBackward0", [x], r, ([g]) => [g]);
+  const from = x.device;  // not x itself: the closure must not keep x alive
+  record("ToCopyBackward0", [x], r, ([g]) => [g.device.equals(from) ? g : g.to(from)]);
   return r;
 }
 
@@ -25,7 +29,11 @@ export function copyGrad(self: Tensor, src: Tensor | number | boolean): Tensor {
       const t = Tensor._empty(self._shape.slice(), self.dtype, self.device);
       return t.copy_(src);
     });
-    if (src instanceof Tensor) record("CopyBackwards", [self, src], r, ([g]) => [null, g]);
+    if (src instanceof Tensor) {
+      // copy_ may cross devices: src's gradient is moved back to src's device.
+      const from = src.device;
+      record("CopyBackwards", [self, src], r, ([g]) => [null, g.device.equals(from) ? g : g.to(from)]);
+    }
     else record("FillBackward0", [self], r, () => [null]);
     return r;
   });

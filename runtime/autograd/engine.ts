@@ -7,6 +7,7 @@
  */
 import { shapeEquals, fmtShape } from "../shape";
 import { Tensor } from "../tensor";
+import { CPU, Device } from "../device";
 import { isGradEnabled, swapGradMode } from "./grad_mode";
 import { keep } from "../memory";
 import { AccumulateGrad, Node, accumulateNode } from "./node";
@@ -208,7 +209,8 @@ function run(roots: Tensor[], rootGrads: Tensor[], retain: boolean, create: bool
       const grads: Tensor[] = new Array(nOut);
       for (let i = 0; i < nOut; i++) {
         const g = buf[i];
-        grads[i] = g != null ? g : Tensor._empty(node._outShapes[i].slice(), node._outDtypes[i], roots[0].device, true);
+        // A missing output gradient is zeros on the device of the ones that came (the node's device).
+        grads[i] = g != null ? g : Tensor._empty(node._outShapes[i].slice(), node._outDtypes[i], presentDevice(buf), true);
       }
       results = node._apply(grads);
       if (!retain) node._release();
@@ -226,11 +228,18 @@ function run(roots: Tensor[], rootGrads: Tensor[], retain: boolean, create: bool
         }
         const dt = node._inDtypes[i];
         if (dt !== null && g.dtype !== dt) g = g.to(dt);
+        const dv = node._inDevices[i];
+        if (dv != null && g._storage.device !== dv && !g.device.equals(dv)) g = g.to(dv);
         addTo(e.node, e.inputNr, g);
       }
       if (--e.node._deps === 0) ready.push(e.node);
     }
   }
+}
+
+function presentDevice(buf: ReadonlyArray<Tensor | null | undefined>): Device {
+  for (const g of buf) if (g != null) return g.device;
+  return CPU;
 }
 
 // The latest-made ready node first, as PyTorch's sequence numbers order them.
@@ -261,6 +270,8 @@ function checkGradShape(root: Tensor, g: Tensor, i: number): Tensor {
   if (!(g instanceof Tensor)) throw new TypeError(`gradient ${i} must be a Tensor, got ${typeof g}`);
   if (!shapeEquals(root._shape, g._shape))
     throw new Error(`Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(g._shape)} and output[${i}] has a shape of ${fmtShape(root._shape)}.`);
+  if (!g.device.equals(root.device))
+    throw new Error(`invalid gradient at index ${i} - expected device ${root.device} but got ${g.device}`);
   // PyTorch casts a gradient of another dtype to the output's (an int64 [5, 6] works for a float output).
   return g.dtype === root.dtype ? g : g.to(root.dtype);
 }

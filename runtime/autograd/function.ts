@@ -114,6 +114,7 @@ function rebaseView(view: Tensor, base: Tensor, inner: Node, innerNr: number): v
   }), next, undefined);
   copy._inShapes = [base._shape, ...inner._inShapes.slice(1)];
   copy._inDtypes = [base.dtype, ...inner._inDtypes.slice(1)];
+  copy._inDevices = [base._storage.device, ...inner._inDevices.slice(1)];
   copy._outShapes = [base._shape];
   copy._outDtypes = [base.dtype];
   base._gradFn = copy;

@@ -4,6 +4,8 @@
  * random projection of the outputs rather than the full Jacobian).
  */
 import { Tensor } from "../tensor";
+import { CPU } from "../device";
+import { cudaNative } from "../cuda/driver";
 import { grad } from "./engine";
 import { noGrad } from "./grad_mode";
 
@@ -30,6 +32,29 @@ function storageIndices(x: Tensor): number[] {
 }
 
 type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+
+/**
+ * Reads and writes single float64 elements of x's storage by storage index,
+ * with no version bump and nothing recorded. A CUDA tensor is read once into
+ * a host copy (in the order storageIndices lists) and written element by
+ * element through the addon.
+ */
+function elementAccess(x: Tensor, positions: number[]): { get(i: number): number; set(i: number, v: number): void } {
+  if (x.device.type === "cpu") {
+    const arr = x._typed() as Float64Array;
+    return { get: (i) => arr[positions[i]], set: (i, v) => { arr[positions[i]] = v; } };
+  }
+  const host = x._host().reshape(-1)._flatValues() as number[];
+  const one = new Float64Array(1);
+  const n = cudaNative();
+  return {
+    get: (i) => host[i],
+    set: (i, v) => {
+      one[0] = v;
+      n.cudaFromHost(x._storage.cudaBlock, positions[i] * 8, one, 0, 8);
+    },
+  };
+}
 
 function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
   const r = fn(...inputs);
@@ -62,28 +87,27 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
   }
   const outs0 = outputsOf(fn, inputs);
   const weights = noGrad(() => outs0.map((o) => {
-    const w = Tensor._empty(o._shape.slice(), o.dtype, o.device);
+    const w = Tensor._empty(o._shape.slice(), o.dtype, CPU);
     const d = w._data() as Float64Array | Float32Array;
     for (let i = 0; i < d.length; i++) d[i] = Math.sin(i * 1.7 + 0.3) + 0.5;
-    return w;
+    return o.device.type === "cpu" ? w : w.to(o.device);
   }));
   // An output that does not depend on the inputs (a linear op's first derivative) has zero gradient.
   const root = projected(outs0, weights);
   const analytic = root._requiresGrad ? grad(root, checked, { allowUnused: true }) : checked.map(() => null);
   for (let k = 0; k < checked.length; k++) {
     const x = checked[k];
-    const arr = x._typed() as Float64Array;
     const positions = storageIndices(x);
+    const el = elementAccess(x, positions);
     const a = analytic[k];
     const gotAll = a === null ? null : a.reshape(-1)._flatValues();
     for (let i = 0; i < positions.length; i++) {
-      const p = positions[i];
       // Writes go straight to the storage: no version bump, nothing recorded.
       const at = (delta: number): number => {
-        const orig = arr[p];
-        arr[p] = orig + delta;
+        const orig = el.get(i);
+        el.set(i, orig + delta);
         const val = projected(outputsOf(fn, inputs), weights).item() as number;
-        arr[p] = orig;
+        el.set(i, orig);
         return val;
       };
       const numeric = (at(eps) - at(-eps)) / (2 * eps);

@@ -10,6 +10,7 @@
  * (undoing broadcasting), so formulas may return broadcast-shaped gradients.
  */
 import { DType } from "../dtype";
+import type { Device } from "../device";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "./grad_mode";
 
@@ -42,6 +43,8 @@ export class Node {
   /** @internal one per input; null where the input needs no gradient */ _next: Array<Edge | null>;
   /** @internal shape and dtype of each input, to reduce gradients back */ _inShapes: Array<readonly number[] | null>;
   /** @internal */ _inDtypes: Array<DType | null>;
+  /** @internal each input's device: a gradient computed elsewhere (after a move, or a 0-dim CPU input of a GPU op) is moved back */
+  _inDevices: Array<Device | null>;
   /** @internal shape/dtype of each output, for missing gradients of multi-output nodes */ _outShapes: Array<readonly number[]>;
   /** @internal */ _outDtypes: DType[];
   /** @internal creation order: later nodes run first when both are ready */ readonly _seq = sequence++;
@@ -59,6 +62,7 @@ export class Node {
     this._next = next;
     this._inShapes = [];
     this._inDtypes = [];
+    this._inDevices = [];
     this._outShapes = [];
     this._outDtypes = [];
     this.hadSaved = saved !== undefined && saved.length > 0;
@@ -242,6 +246,7 @@ export function record(
     const t = inputs[i];
     node._inShapes.push(t == null ? null : t._shape);
     node._inDtypes.push(t == null ? null : t.dtype);
+    node._inDevices.push(t == null ? null : t._storage.device);
   }
   const outs = outputs instanceof Tensor ? [outputs] : outputs;
   for (let i = 0; i < outs.length; i++) {

@@ -3,6 +3,7 @@
  * cumprod), written with recorded ops so second derivatives work.
  */
 import { Tensor } from "../tensor";
+import { CPU } from "../device";
 import { wrapDim } from "../shape";
 import { stack, cat } from "../ops/cat";
 import { raw, zerosOf } from "./function";
@@ -11,9 +12,11 @@ import { record } from "./node";
 // w reversed along d, cumulated, reversed back: the sum over positions j >= k.
 function reversedCumsum(w: Tensor, d: number): Tensor {
   const n = w._shape[d];
-  const rev = Tensor._empty([n], "int64", w.device);
+  // The index is written on the host, then moved to w's device (a GPU tensor has no host bytes).
+  let rev = Tensor._empty([n], "int64", CPU);
   const a = rev._data() as BigInt64Array;
   for (let i = 0; i < n; i++) a[i] = BigInt(n - 1 - i);
+  if (w.device.type !== "cpu") rev = rev.to(w.device);
   return w.indexSelect(d, rev).cumsum(d).indexSelect(d, rev);
 }
 

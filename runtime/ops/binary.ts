@@ -5,13 +5,16 @@
  */
 import { addon } from "../addon";
 import { DType, DTYPE_CODES, category, isFloatingPoint, getDefaultDtype, resultTypeOf } from "../dtype";
-import { backendFor, commonDevice } from "../dispatch";
+import { Backend, backendFor, commonDevice, onDevice } from "../dispatch";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { binaryGrad } from "../autograd/binary";
 import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
+
+// The CPU backend, for the fast paths below (their operands are CPU tensors).
+const cpu: Backend = addon;
 
 /** A JavaScript scalar operand. */
 export type Scalar = number | boolean;
@@ -65,7 +68,7 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
     const aBuf = a._live(), bBuf = b._live();
     const r = Tensor._empty(a._shape.slice(), a.dtype, a._storage.device);
     writeIter(a._shape, [r, a, b]);
-    addon.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, bBuf);
+    cpu.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, bBuf);
     return r;
   }
   // Same for a float tensor and a JS number (x.mul(0.5), x.pow(2)): a number
@@ -75,7 +78,7 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
     const aBuf = a._live();
     const r = Tensor._empty(a._shape.slice(), a.dtype, a._storage.device);
     writeIter(a._shape, [r, a, null]);
-    addon.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, b);
+    cpu.binary(BINARY_OPS[name], DTYPE_CODES[a.dtype], r._live(), aBuf, b);
     return r;
   }
   checkOperand(name, b, "other");
@@ -111,12 +114,13 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
   } else {
     target = Tensor._empty(shape === a._shape ? shape.slice() : shape, resultDtype, dev);
   }
-  const ac = toDtype(a, compute);
-  const bc = bt === null ? (b as Scalar) : toDtype(bt, compute);
+  // A 0-dim CPU tensor joins a GPU op as a scalar would (commonDevice allowed it): move its element there.
+  const ac = toDtype(onDevice(a, dev), compute);
+  const bc = bt === null ? (b as Scalar) : toDtype(onDevice(bt, dev), compute);
   const outBuf = target._live();
   const aBuf = ac._live();
   writeIter(shape, [target, ac, bt === null ? null : (bc as Tensor)]);
-  const be = dev.type === "cpu" ? addon : backendFor(dev);
+  const be = dev.type === "cpu" ? cpu : backendFor(dev);
   be.binary(BINARY_OPS[name], DTYPE_CODES[compute], outBuf, aBuf, bt === null ? (bc as Scalar) : (bc as Tensor)._live());
   if (out !== undefined) {
     if (target !== out) copyInto(out, target);

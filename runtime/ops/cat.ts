@@ -6,6 +6,7 @@ import { DTYPE_CODES, resultTypeOf } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
+import type { StorageData } from "../storage";
 import { toDtype } from "./copy";
 import { unsqueeze } from "./views";
 import { anyNeedsGrad } from "../autograd/node";
@@ -77,7 +78,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, options: { out?: Tensor
   }
   let srcs = parts;
   for (let i = 0; i < parts.length; i++) if (parts[i].dtype !== dtype) { srcs = parts.map((t) => toDtype(t, dtype)); break; }
-  const bufs: ArrayBuffer[] = new Array(srcs.length);
+  const bufs: StorageData[] = new Array(srcs.length);
   let k = 0;
   meta[k++] = nd;
   meta[k++] = d;

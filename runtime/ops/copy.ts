@@ -1,10 +1,13 @@
 /**
- * Copies and casts: copy_, contiguous, clone, to, and the dtype shorthands.
- * All of them go through the native `copy` entry point.
+ * Copies and casts: copy_, contiguous, clone, to, cuda, cpu, and the dtype
+ * shorthands. Copies on one device go through the device's `copy` entry
+ * point; copies between devices through copyAcross (Note [Copies between
+ * devices]).
  */
-import { DType, DTYPE_CODES, checkDtype } from "../dtype";
+import { DType, DTYPE_CODES, ITEMSIZE, checkDtype } from "../dtype";
 import { Device, DeviceLike, device as toDevice } from "../device";
-import { backendFor, commonDevice } from "../dispatch";
+import { backendFor } from "../dispatch";
+import { concreteDevice, cudaNative } from "../cuda/driver";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
@@ -13,9 +16,55 @@ import { cloneGrad, copyGrad, toGrad } from "../autograd/copy";
 
 /** @internal raw copy with broadcasting and casting (no checks beyond shape) */
 export function copyInto(dst: Tensor, src: Tensor): void {
+  const dd = dst._storage.device, sd = src._storage.device;
+  if (dd !== sd && (dd.type === "cuda" || sd.type === "cuda") && !dd.equals(sd)) {
+    copyAcross(dst, src);
+    return;
+  }
   const buf = dst._live(), sbuf = src._live();
   writeIter(dst._shape, [dst, src]);
   backendFor(dst.device).copy(DTYPE_CODES[dst.dtype], DTYPE_CODES[src.dtype], buf, sbuf);
+}
+
+// Note [Copies between devices]: the addon moves bytes between the host and a
+// GPU (or two GPUs) only as one contiguous run. So the source is first made
+// contiguous on its own device, its bytes land in the destination when that is
+// a contiguous tensor of the same dtype and shape, and otherwise in a staging
+// tensor on the destination's device, from which the ordinary same-device copy
+// broadcasts and casts into the destination. Host-to-device copies have read
+// the host bytes when they return and device-to-host copies are synchronous,
+// so a CPU tensor may be freed or changed right after.
+function copyAcross(dst: Tensor, src: Tensor): void {
+  dst._live();
+  src._live();
+  const s = src.isContiguous() ? src : contiguousCopy(src);
+  const direct = dst.isContiguous() && dst.dtype === src.dtype && shapeEquals(dst._shape, src._shape);
+  const landing = direct ? dst : Tensor._empty(src._shape.slice(), src.dtype, dst.device);
+  try {
+    moveBytes(landing, s, s.numel() * ITEMSIZE[s.dtype]);
+    if (!direct) copyInto(dst, landing);
+  } finally {
+    if (landing !== dst) landing.dispose();
+    if (s !== src) s.dispose();
+  }
+}
+
+function contiguousCopy(t: Tensor): Tensor {
+  const out = Tensor._empty(t._shape.slice(), t.dtype, t.device);
+  copyInto(out, t);
+  return out;
+}
+
+// nbytes from the first element of src to the first element of dst, both contiguous.
+function moveBytes(dst: Tensor, src: Tensor, nbytes: number): void {
+  if (nbytes === 0) return;
+  const n = cudaNative();
+  const ds = dst._storage, ss = src._storage;
+  const dOff = ds.byteOffset + dst._offset * ITEMSIZE[dst.dtype];
+  const sOff = ss.byteOffset + src._offset * ITEMSIZE[src.dtype];
+  if (ss.device.type === "cpu") n.cudaFromHost(ds.cudaBlock, dOff, ss.hostBuffer, sOff, nbytes);
+  else if (ds.device.type === "cpu") n.cudaToHost(ds.hostBuffer, dOff, ss.cudaBlock, sOff, nbytes);
+  else n.cudaCopyBytes(ds.cudaBlock, dOff, ss.cudaBlock, sOff, nbytes);
 }
 
 /** @internal throws if writing into t would write one memory location twice */
@@ -68,8 +117,10 @@ declare module "../tensor" {
     clone(): Tensor;
     /**
      * Converts dtype and/or device; returns this tensor when nothing changes
-     * (unless `copy`).
-     * @example x.to(torch.float64); x.to("cpu"); x.to({ dtype: torch.int32 });
+     * (unless `copy`). Differentiable: the gradient flows back to this
+     * tensor's device and dtype. `nonBlocking` is accepted; copies are
+     * ordered on the current stream and a copy to the CPU always waits for it.
+     * @example x.to(torch.float64); x.to("cuda"); x.to("cpu"); x.to({ device: "cuda:1", dtype: torch.float32 });
      */
     to(target: DType | DeviceLike | Tensor | ToOptions, options?: ToOptions): Tensor;
     /** @example x.float() // same as x.to(torch.float32) */
@@ -96,6 +147,11 @@ declare module "../tensor" {
      */
     cpu(): Tensor;
     /**
+     * Copy to a GPU: the current one, or the given index or device (this tensor if already there).
+     * @example const g = x.cuda(); const g1 = x.cuda(1);
+     */
+    cuda(device?: number | DeviceLike, options?: { nonBlocking?: boolean }): Tensor;
+    /**
      * A view that shares storage but is not tracked by autograd.
      * @example const d = x.detach();
      */
@@ -110,7 +166,6 @@ const LEGACY_NAMES: Record<DType, string> = {
 Tensor.prototype.copy_ = function (this: Tensor, src: Tensor | number | boolean): Tensor {
   if (isGradEnabled() && (this._requiresGrad || (src instanceof Tensor && src._requiresGrad))) {
     if (src instanceof Tensor) {
-      commonDevice([this, src]);
       const shape = broadcastShapes(this._shape, src._shape);
       if (!shapeEquals(shape, this._shape))
         throw new Error(`output with shape ${fmtShape(this._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
@@ -127,7 +182,7 @@ Tensor.prototype.copy_ = function (this: Tensor, src: Tensor | number | boolean)
     bumpVersion(this);
     return this;
   }
-  commonDevice([this, src]);
+  // copy_ is the one op that may cross devices (copyInto sees to it).
   const shape = broadcastShapes(this._shape, src._shape);
   if (!shapeEquals(shape, this._shape))
     throw new Error(`output with shape ${fmtShape(this._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
@@ -179,10 +234,13 @@ Tensor.prototype.to = function (this: Tensor, target: DType | DeviceLike | Tenso
   const r = resolveTo(target, options);
   this._live();
   const dtype = r.dtype ?? this.dtype;
-  const dev = r.device ?? this.device;
-  if (!dev.equals(this.device)) backendFor(dev);  // throws for an unavailable device
-  if (dtype === this.dtype && !r.copy) return this;
-  if (this._requiresGrad && isGradEnabled()) return toGrad(this, () => this.to(target, options));
+  let dev = this.device;
+  if (r.device !== undefined && r.device !== dev) {
+    backendFor(r.device);  // throws for an unavailable device
+    dev = concreteDevice(r.device);  // "cuda" is the current GPU
+  }
+  if (dtype === this.dtype && dev.equals(this.device) && !r.copy) return this;
+  if (this._requiresGrad && isGradEnabled()) return toGrad(this, () => this.to({ dtype, device: dev, copy: r.copy }));
   const out = Tensor._empty(this._shape.slice(), dtype, dev);
   copyInto(out, this);
   return out;
@@ -195,6 +253,15 @@ Tensor.prototype.long = function (this: Tensor) { return this.to("int64"); };
 Tensor.prototype.byte = function (this: Tensor) { return this.to("uint8"); };
 Tensor.prototype.bool = function (this: Tensor) { return this.to("bool"); };
 Tensor.prototype.cpu = function (this: Tensor) { return this.to("cpu"); };
+Tensor.prototype.cuda = function (this: Tensor, d?: number | DeviceLike, o?: { nonBlocking?: boolean }) {
+  let dev: DeviceLike = "cuda";
+  if (typeof d === "number") dev = `cuda:${d}`;
+  else if (d !== undefined && d !== null) {
+    dev = toDevice(d);
+    if (dev.type !== "cuda") throw new Error(`Invalid device, must be cuda device, but got: ${dev}`);
+  }
+  return this.to(dev, { nonBlocking: o?.nonBlocking });
+};
 Tensor.prototype.type = function (this: Tensor, dtype?: DType): string | Tensor {
   if (dtype === undefined) return `torch.${LEGACY_NAMES[this.dtype]}`;
   return this.to(checkDtype(dtype));

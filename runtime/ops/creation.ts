@@ -5,6 +5,7 @@
 import { DType, DTYPE_CODES, ITEMSIZE, TYPED_ARRAY, TypedArray, checkDtype, getDefaultDtype } from "../dtype";
 import { CPU, Device, DeviceLike, device as toDevice } from "../device";
 import { backendFor } from "../dispatch";
+import { concreteDevice } from "../cuda/driver";
 import { writeIter } from "../iter";
 import { contiguousStrides, numelOf, parseSize } from "../shape";
 import { Storage } from "../storage";
@@ -37,12 +38,25 @@ export function splitSizeArgs(args: SizeAndOptions, what: string): [number[], Te
   return [parseSize(sizeArgs as unknown[], `${what}(): size`), opts];
 }
 
-/** @internal */
+/**
+ * @internal the concrete device to create on: "cuda" is the current GPU;
+ * refuses devices that are not available
+ */
 export function resolveDevice(d: DeviceLike | undefined): Device {
   if (d === undefined) return CPU;
   const dev = toDevice(d);
-  backendFor(dev);  // refuses devices that are not available
-  return dev;
+  if (dev.type === "cpu") return dev;
+  backendFor(dev);
+  return concreteDevice(dev);
+}
+
+// Built on the CPU (element by element), then moved in one copy; the CPU
+// staging tensor is freed at once rather than left to the collector.
+function onDevice(t: Tensor, dev: Device): Tensor {
+  if (dev.type === "cpu") return t;
+  const moved = t.to(dev);
+  t.dispose();
+  return moved;
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
@@ -52,7 +66,7 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
 
 /** @internal a fresh tensor filled with one value */
 export function filled(shape: number[], value: number | boolean | bigint, dtype: DType, dev: Device): Tensor {
-  if ((value === 0 || value === false) && dev.type === "cpu") return Tensor._empty(shape, dtype, dev, true);
+  if (value === 0 || value === false) return Tensor._empty(shape, dtype, dev, true);
   const t = Tensor._empty(shape, dtype, dev);
   writeIter(shape, [t]);
   backendFor(dev).fill(DTYPE_CODES[dtype], t._live(), typeof value === "boolean" ? Number(value) : value);
@@ -113,7 +127,10 @@ function containsBigint(d: unknown): boolean {
  * @example torch.tensor([[1, 2], [3, 4]], { requiresGrad: true }) // float32
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
-  if (data instanceof Tensor) return finish((data as Tensor).clone(), options);
+  if (data instanceof Tensor) {
+    const c = (data as Tensor).clone();
+    return finish(options.device === undefined ? c : onDevice(c, resolveDevice(options.device)), options);
+  }
   let dtype = options.dtype !== undefined ? checkDtype(options.dtype) : ArrayBuffer.isView(data) ? typedDtype(data as ArrayBufferView) ?? "float32" : inferDtype(data);
   if (options.requiresGrad && options.dtype === undefined && dtype === "int64" && !ArrayBuffer.isView(data) && !containsBigint(data)) dtype = getDefaultDtype();
   const dev = resolveDevice(options.device);
@@ -160,7 +177,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   } else {
     rec(data, 0, "data");
   }
-  return finish(dev.type === "cpu" ? t : t.to(dev), options);
+  return finish(onDevice(t, dev), options);
 }
 
 function sized(what: string, args: SizeAndOptions, value: number | null): Tensor {
@@ -205,7 +222,7 @@ export function eye(n: number, m?: number | TensorOptions, options: TensorOption
     else (arr as Float32Array)[i * cols + i] = 1;
   }
   const dev = resolveDevice(options.device);
-  return finish(dev.type === "cpu" ? t : t.to(dev), options);
+  return finish(onDevice(t, dev), options);
 }
 
 /**
@@ -232,7 +249,7 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   else if (dtype === "bool") throw new Error(`"arange_cpu" not implemented for 'Bool'`);
   else for (let i = 0; i < n; i++) (arr as Float64Array)[i] = lo + i * st;
   const dev = resolveDevice(options.device);
-  return finish(dev.type === "cpu" ? t : t.to(dev), options);
+  return finish(onDevice(t, dev), options);
 }
 
 /**
@@ -253,7 +270,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
     else (arr as Float64Array)[i] = v;
   }
   const dev = resolveDevice(options.device);
-  return finish(dev.type === "cpu" ? t : t.to(dev), options);
+  return finish(onDevice(t, dev), options);
 }
 
 function likeOpts(x: Tensor, o: TensorOptions): TensorOptions {
@@ -343,7 +360,8 @@ P.toTypedArray = function (this: Tensor): TypedArray {
   if (this.device.type !== "cpu") return this.cpu().toTypedArray();
   const t = this.isContiguous() ? this : this.clone();
   const C = TYPED_ARRAY[t.dtype];
-  return new C(t._live(), t._storage.byteOffset + t._offset * ITEMSIZE[t.dtype], t.numel());
+  t._live();
+  return new C(t._storage.hostBuffer, t._storage.byteOffset + t._offset * ITEMSIZE[t.dtype], t.numel());
 };
 P.numpy = P.toTypedArray;
 P.fill_ = function (this: Tensor, v: number | boolean) { return this.copy_(v); };

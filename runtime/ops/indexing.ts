@@ -82,6 +82,13 @@ function parseItems(items: readonly IndexItem[]): Parsed[] {
   return out;
 }
 
+// As in PyTorch, indices may be on the CPU for a tensor on a GPU (they are moved there).
+function onIndexedDevice(t: Tensor, x: Tensor): Tensor {
+  if (t.device.equals(x.device)) return t;
+  if (t.device.type !== "cpu") throw new Error(`indices should be either on cpu or on the same device as the indexed tensor (${x.device})`);
+  return t.to(x.device);
+}
+
 interface Basic {
   /** x after the basic items (x itself when there are none) */
   view: Tensor;
@@ -123,7 +130,7 @@ function applyBasic(x: Tensor, items: Parsed[]): Basic {
           if (k === 0) {
             // x[True] adds a dim of size 1, x[False] of size 0
             replace(unsqueeze(v, d));
-            adv.push({ dim: d, index: nonzero(t.reshape(1)).reshape(-1) });
+            adv.push({ dim: d, index: nonzero(onIndexedDevice(t, x).reshape(1)).reshape(-1) });
             d++;
             break;
           }
@@ -131,11 +138,11 @@ function applyBasic(x: Tensor, items: Parsed[]): Basic {
             if (t._shape[i] !== v._shape[d + i])
               throw new Error(`The shape of the mask ${fmtShape(t._shape)} at index ${i} does not match the shape of the indexed tensor ${fmtShape(v._shape)} at index ${d + i}`);
           }
-          const nz = nonzero(t);
+          const nz = nonzero(onIndexedDevice(t, x));
           for (let i = 0; i < k; i++) adv.push({ dim: d + i, index: nz.select(1, i) });
           d += k;
         } else {
-          adv.push({ dim: d, index: toDtype(t, "int64") });
+          adv.push({ dim: d, index: toDtype(onIndexedDevice(t, x), "int64") });
           d++;
         }
         break;
@@ -171,7 +178,8 @@ function prepareAdvanced(b: Basic): Advanced {
   const n = numelOf(bshape);
   // Linear index over the advanced dims, with bounds checks and negative wrap.
   const lin = new BigInt64Array(n);
-  const idxVals = adv.map((a) => a.index.expand(bshape).contiguous()._data() as BigInt64Array);
+  // Bounds are checked on the host: GPU indices are read back once.
+  const idxVals = adv.map((a) => a.index.expand(bshape).contiguous()._host()._data() as BigInt64Array);
   for (let k = 0; k < adv.length; k++) {
     let mult = 1;
     for (let j = k + 1; j < adv.length; j++) mult *= sizes[j];
@@ -186,7 +194,7 @@ function prepareAdvanced(b: Basic): Advanced {
   const restShape = rest.map((dd) => v._shape[dd]);
   const flat = reshape(permuted, [numelOf(sizes), ...restShape]);
   const at = contiguousDims ? advDims[0] : 0;
-  return { flat, permuted, bshape, lin: tensor(lin), at, restShape };
+  return { flat, permuted, bshape, lin: tensor(lin, { device: v.device }), at, restShape };
 }
 
 // [B..., rest...] -> the result's dim order (B placed at `at`).
@@ -248,7 +256,8 @@ export function indexPut(x: Tensor, items: readonly IndexItem[], value: Tensor |
   // Result-shaped value, reordered to [B..., rest...] and flattened to [numel(B), rest...].
   const resultShape = [...a.restShape];
   resultShape.splice(a.at, 0, ...a.bshape);
-  let val: Tensor = value instanceof Tensor ? toDtype(value, x.dtype) : tensor(Number(value), { dtype: x.dtype });
+  let val: Tensor = value instanceof Tensor ? toDtype(value, x.dtype) : tensor(Number(value), { dtype: x.dtype, device: x.device });
+  if (val.dim() === 0 && !val.device.equals(x.device)) val = val.to(x.device);  // a 0-dim CPU value, as PyTorch allows
   try {
     broadcastShapes(resultShape, val._shape);
   } catch {

@@ -35,7 +35,8 @@ export function nonzero(input: Tensor, options: { asTuple?: boolean } = {}): Ten
   const out = Tensor._empty([count, nd], "int64", input.device);
   if (count > 0 && nd > 0) {
     writeMeta(input);
-    be.nonzero(DTYPE_CODES[input.dtype], out._data(), buf);  // native writes from the view's first byte
+    // Native writes from the first byte of the view (CPU) or of the block (a fresh GPU tensor starts there).
+    be.nonzero(DTYPE_CODES[input.dtype], input.device.type === "cpu" ? out._data() : out._live(), buf);
   }
   if (!options.asTuple) return out;
   if (nd === 0) return [Tensor._empty([count], "int64", input.device, true)];

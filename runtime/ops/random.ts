@@ -14,6 +14,7 @@ import { applyInplace, raw } from "../autograd/function";
 import { record } from "../autograd/node";
 import { SizeAndOptions, TensorOptions, resolveDevice, splitSizeArgs } from "./creation";
 import { copyInto } from "./copy";
+import { cudaDefaultGenerator } from "../cuda/random";
 
 /** PyTorch's default CPU seed, so an unseeded program is still repeatable. */
 const DEFAULT_SEED = 67280421310721;
@@ -78,8 +79,9 @@ export interface RandomOptions extends TensorOptions {
 
 const KIND = { uniform: 0, normal: 1, integers: 2, perm: 3 } as const;
 
-/** @internal fills t (any layout) from the generator */
-export function fillRandom(t: Tensor, kind: keyof typeof KIND, a: number, b: number, gen: Generator = defaultGenerator): Tensor {
+/** @internal fills t (any layout) from the generator (default: the one of t's device) */
+export function fillRandom(t: Tensor, kind: keyof typeof KIND, a: number, b: number, generator?: Generator): Tensor {
+  const gen = generator ?? (t.device.type === "cpu" ? defaultGenerator : cudaDefaultGenerator(t.device.index ?? 0));
   if (t._requiresGrad && isGradEnabled()) {
     // Overwriting a tracked tensor: its old history gets no gradient (PyTorch's UniformBackward0, ...).
     return applyInplace(t, () => {

@@ -2,7 +2,7 @@
  * Selection by a condition: where, clamp, maskedFill.
  */
 import { DTYPE_CODES, resultTypeOf } from "../dtype";
-import { backendFor, commonDevice } from "../dispatch";
+import { backendFor, commonDevice, onDevice } from "../dispatch";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
@@ -25,13 +25,14 @@ export function whereInto(cond: Tensor, a: TensorLike, b: TensorLike, out?: Tens
   const dtype = resultTypeOf([a, b].map((v) => (v instanceof Tensor ? v : (v as Scalar))));
   let shape = cond._shape as number[];
   for (const t of operands) shape = broadcastShapes(shape, t._shape);
-  const c = cond.dtype === "bool" ? cond : cond.bool();
+  // 0-dim CPU tensors join a GPU op as scalars would (commonDevice allowed them): move them there.
+  const c = onDevice(cond.dtype === "bool" ? cond : cond.bool(), dev);
   const target = out ?? Tensor._empty(shape.slice(), dtype, dev);
   if (out !== undefined && !shapeEquals(out._shape, shape))
     throw new Error(`output with shape ${fmtShape(out._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   const compute = out !== undefined ? out.dtype : dtype;
-  const ac = a instanceof Tensor ? toDtype(a, compute) : a;
-  const bc = b instanceof Tensor ? toDtype(b, compute) : b;
+  const ac = a instanceof Tensor ? toDtype(onDevice(a, dev), compute) : a;
+  const bc = b instanceof Tensor ? toDtype(onDevice(b, dev), compute) : b;
   const ob = target._live();
   writeIter(shape, [target, c, ac instanceof Tensor ? ac : null, bc instanceof Tensor ? bc : null]);
   backendFor(dev).where(
