@@ -17,6 +17,18 @@ if [[ ! -f .device/node.xz ]]; then
   bash ../shared/device/pack-node.sh
 fi
 
+# The addon's shared libraries (OpenBLAS and the GCC runtime it was built with)
+# may be missing or older on the GPU machine: they travel compressed and
+# run.sh puts them on LD_LIBRARY_PATH.
+if [[ ! -f .device/libs.tar.xz || build/Release/torchlab.node -nt .device/libs.tar.xz ]]; then
+  libs=$(ldd build/Release/torchlab.node | awk '/=> \// {print $3}' | grep -E 'libopenblas|libgfortran|libquadmath|libstdc\+\+|libgcc_s' || true)
+  if [[ -n $libs ]]; then
+    rm -rf .device/libs && mkdir -p .device/libs
+    for l in $libs; do cp -L "$l" .device/libs/; done
+    tar -C .device -cJf .device/libs.tar.xz libs && rm -rf .device/libs
+  fi
+fi
+
 carry=(.device build/Release/torchlab.node dist/runtime)
 total=$(du -cb "${carry[@]}" | tail -n 1 | cut -f 1)
 limit=$((64 * 1048576))

@@ -21,6 +21,12 @@ if ! command -v node >/dev/null 2>&1; then
   fi
 fi
 
+# The addon's libraries packed by pack.sh (OpenBLAS, the GCC runtime), when present.
+if [[ -f .device/libs.tar.xz ]]; then
+  mkdir -p /tmp/torchlab-libs && tar -C /tmp/torchlab-libs -xJf .device/libs.tar.xz
+  export LD_LIBRARY_PATH=/tmp/torchlab-libs/libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+
 reason=$(node -e '
   const { loadTorch, noGpuReason } = require("./bench/gpu/common");
   const r = noGpuReason(loadTorch("gpu run"));
