@@ -290,6 +290,31 @@ export class KernelServer {
 
   // ---- sending ---------------------------------------------------------------
 
+  // Note [Corked posts]: each postMessage to the socket thread cost about 0.1-0.2 ms, and a
+  // trivial cell made five (busy, execute_input, execute_result, execute_reply, idle). The
+  // messages a request produces together are collected and posted as one batch: those before
+  // the cell runs (sent before it starts, so a front end sees `busy` at once) and those after.
+  private corked: Array<{ channel: Channel; msg: PortMessage }> | null = null;
+
+  private cork(): void {
+    if (this.corked === null) this.corked = [];
+  }
+
+  private uncork(): void {
+    const items = this.corked;
+    this.corked = null;
+    if (items === null || items.length === 0 || !this.worker || this.closed) return;
+    if (items.length > 1) {
+      try {
+        this.worker.postMessage({ kind: "batch", items: items.map((i) => ({ kind: "send" as const, channel: i.channel, msg: i.msg })) } satisfies ToWorker);
+        return;
+      } catch {
+        // something in one message cannot be cloned: post them one by one (with post's fallback)
+      }
+    }
+    for (const i of items) this.postNow(i.channel, i.msg);
+  }
+
   private post(channel: Channel, msg: Message): void {
     if (!this.worker || this.closed) return;
     const m: PortMessage = {
@@ -300,6 +325,12 @@ export class KernelServer {
       content: msg.content,
       buffers: msg.buffers,
     };
+    if (this.corked !== null) this.corked.push({ channel, msg: m });
+    else this.postNow(channel, m);
+  }
+
+  private postNow(channel: Channel, m: PortMessage): void {
+    if (!this.worker || this.closed) return;
     try {
       this.worker.postMessage({ kind: "send", channel, msg: m } satisfies ToWorker);
     } catch (e) {
@@ -309,7 +340,7 @@ export class KernelServer {
         m.metadata = JSON.parse(JSON.stringify(m.metadata ?? {}));
         this.worker.postMessage({ kind: "send", channel, msg: m } satisfies ToWorker);
       } catch {
-        this.log(`cannot send ${msg.header.msg_type}: ${(e as Error).message}`);
+        this.log(`cannot send ${(m.header as MessageHeader).msg_type}: ${(e as Error).message}`);
       }
     }
   }
@@ -396,6 +427,7 @@ export class KernelServer {
 
   private async handleShell(msg: Message, receivedAt: number): Promise<void> {
     const type = msg.header.msg_type;
+    this.cork();  // Note [Corked posts]
     this.status("busy", msg);
     try {
       // Requests that were already sent when a cell failed (their client had not
@@ -439,6 +471,7 @@ export class KernelServer {
       }
     } finally {
       if (!(type === "shutdown_request")) this.status("idle", msg);
+      this.uncork();
     }
   }
 
@@ -478,6 +511,8 @@ export class KernelServer {
     const count = storeHistory ? ++this.executionCount : this.executionCount;
     if (storeHistory) this.history.store(count, code);
     if (!silent) this.publish("execute_input", { code, execution_count: count }, msg);
+    // busy and execute_input leave before the cell runs; what the cell sends goes out as it comes.
+    this.uncork();
 
     const io = new CellOutput(this, msg, silent, allowStdin, this.flushMs);
     this.currentCell = io;
@@ -491,6 +526,7 @@ export class KernelServer {
     } finally {
       if (this.currentCell === io) this.currentCell = null;
     }
+    this.cork();  // the last output, the result, the reply and idle go together
     io.flush();
 
     if (outcome.status === "error") {
@@ -655,6 +691,7 @@ export class KernelServer {
     }
     this.reply(channel, msg, "shutdown_reply", { status: "ok", restart });
     this.status("idle", msg);
+    this.uncork();  // before the sockets close
     await this.close();
     (this.options.onShutdown ?? (() => process.exit(0)))(restart);
   }

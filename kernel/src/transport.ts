@@ -46,7 +46,9 @@ export interface PortMessage {
   buffers: Uint8Array[];
 }
 
-export type ToWorker = { kind: "send"; channel: "shell" | "control" | "stdin" | "iopub"; msg: PortMessage } | { kind: "close" };
+type SendItem = { kind: "send"; channel: "shell" | "control" | "stdin" | "iopub"; msg: PortMessage };
+/** `batch`: messages the main thread produced together, sent in order (one postMessage instead of several). */
+export type ToWorker = SendItem | { kind: "batch"; items: SendItem[] } | { kind: "close" };
 export type FromWorker =
   | { kind: "ready" }
   | { kind: "fatal"; message: string }
@@ -231,7 +233,9 @@ async function runTransport(data: TransportData): Promise<void> {
   port.on("message", async (m: ToWorker) => {
     try {
       if (m.kind === "send") await sendMessage(m.channel, m.msg);
-      else if (m.kind === "close") {
+      else if (m.kind === "batch") {
+        for (const item of m.items) await sendMessage(item.channel, item.msg);
+      } else if (m.kind === "close") {
         await closeAll();
         port.postMessage({ kind: "closed" } satisfies FromWorker);
       }
