@@ -7,7 +7,7 @@
  */
 
 /** The dtypes this formatter knows how to print. */
-export type FormatDType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool";
+export type FormatDType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool" | "float16" | "bfloat16";
 
 /**
  * What `formatTensor` needs to know about a tensor.
@@ -19,7 +19,7 @@ export interface FormatInput {
   /** Sizes of each dimension; `[]` for a 0-dim tensor. */
   shape: readonly number[];
   dtype: FormatDType;
-  /** Row-major contiguous values; length must equal the product of `shape`. */
+  /** Row-major contiguous values (float16 / bfloat16 as their numbers, not bits); length must equal the product of `shape`. */
   values: ArrayLike<number | bigint | boolean>;
   /** `"cpu"` (or absent) prints nothing; anything else adds `device='…'`. */
   device?: string;
@@ -312,6 +312,8 @@ function addSuffixes(text: string, suffixes: string[], indent: number): string {
 function toCell(v: number | bigint | boolean, dtype: FormatDType): number | string {
   switch (dtype) {
     case "float32":
+    case "float16": // PyTorch prints 16-bit floats from their float32 values (exact)
+    case "bfloat16":
       return Math.fround(Number(v)); // printed from the float32 value widened to double
     case "float64":
       return Number(v);
@@ -352,7 +354,7 @@ export function formatTensor(t: FormatInput): string {
     const cells = Array.from({ length: numel }, (_, i) => toCell(t.values[i], t.dtype));
     const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
     const summarize = numel > options.threshold;
-    const floating = t.dtype === "float32" || t.dtype === "float64";
+    const floating = t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
     const fmt = makeFormatter(floating, summarize ? shownValues(t.shape, strides, cells, true) : cells);
     body = tensorStr({ shape: t.shape, strides, cells, summarize, fmt }, 0, 0, indent);
   }

@@ -100,6 +100,12 @@ export const int64 = "int64" as const;
 export const uint8 = "uint8" as const;
 /** bool (`torch.bool`). */
 export const bool = "bool" as const;
+/** float16 (`torch.float16`, also `torch.half`): IEEE half precision, computed in float32 and rounded per op. */
+export const float16 = "float16" as const;
+/** bfloat16 (`torch.bfloat16`): float32's exponent range with an 8-bit significand. */
+export const bfloat16 = "bfloat16" as const;
+/** Alias of float16. */
+export const half = float16;
 /** Alias of float32. */
 export const float = float32;
 /** Alias of float64. */

@@ -5,6 +5,7 @@
  */
 import { DType, ITEMSIZE, TYPED_ARRAY, TypedArray, isFloatingPoint } from "./dtype";
 import { Device } from "./device";
+import { fromBfloat16Bits, fromHalfBits } from "./float16";
 import { formatTensor } from "./format";
 import { Disposable, track } from "./memory";
 import { contiguousStrides, isContiguousLayout, numelOf, wrapDim } from "./shape";
@@ -368,11 +369,15 @@ export class Tensor implements Disposable {
     return isContiguousLayout(this._shape, this._strides);
   }
 
-  /** @internal reads one element by flat storage index */
+  /** @internal reads one element by flat storage index (float16 / bfloat16 decoded from their bits) */
   _read(arr: TypedArray, i: number): number | boolean {
     const v = arr[i];
-    if (this.dtype === "bool") return v !== 0;
-    return typeof v === "bigint" ? Number(v) : (v as number);
+    switch (this.dtype) {
+      case "bool": return v !== 0;
+      case "float16": return fromHalfBits(v as number);
+      case "bfloat16": return fromBfloat16Bits(v as number);
+      default: return typeof v === "bigint" ? Number(v) : (v as number);
+    }
   }
 
   /**
@@ -409,10 +414,11 @@ export class Tensor implements Disposable {
     const out: Array<number | bigint | boolean> = new Array(this.numel());
     let k = 0;
     const isBool = this.dtype === "bool";
+    const decode = this.dtype === "float16" ? fromHalfBits : this.dtype === "bfloat16" ? fromBfloat16Bits : null;
     const rec = (d: number, off: number): void => {
       if (d === this._shape.length) {
         const v = arr[off];
-        out[k++] = isBool ? v !== 0 : v;
+        out[k++] = isBool ? v !== 0 : decode !== null ? decode(v as number) : v;
         return;
       }
       for (let i = 0; i < this._shape[d]; i++) rec(d + 1, off + i * this._strides[d]);

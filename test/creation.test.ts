@@ -45,7 +45,7 @@ describe("creation matches PyTorch", () => {
 });
 
 describe("type promotion matches torch.result_type", () => {
-  const sample: Record<torch.DType, number | boolean> = { float32: 1.5, float64: 1.5, int32: 3, int64: 3, uint8: 3, bool: true };
+  const sample: Record<torch.DType, number | boolean> = { float32: 1.5, float64: 1.5, int32: 3, int64: 3, uint8: 3, bool: true, float16: 1.5, bfloat16: 1.5 };
   const make = (d: torch.DType, dim: number) => (dim === 0 ? torch.tensor(sample[d], { dtype: d }) : torch.tensor([sample[d]], { dtype: d }));
   test.each(fx.promotion.map((p) => [`${p.a}/${p.adim}d with ${p.b !== undefined ? `${p.b}/${p.bdim}d` : `scalar ${p.scalar}`}`, p] as const))("%s", (_n, p) => {
     const a = make(p.a, p.adim);

@@ -51,7 +51,7 @@ describe("loading the package", () => {
       `const r: { values: torch.Tensor; indices: torch.Tensor } = x.max(0);`,
       `const n: number = x.numel();`,
       `// @ts-expect-error dtype must be a known name`,
-      `torch.zeros(2, { dtype: "float16" });`,
+      `torch.zeros(2, { dtype: "complex64" });`,
       `console.log(r.values.shape, n);`,
       `import * as plt from "torchlab/plot";`,
       `plt.scatter(x, x.mul(2), { label: "real curve", color: "b" });`,

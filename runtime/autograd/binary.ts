@@ -3,6 +3,7 @@
  * entries for add, sub, mul, div, pow, maximum, ...). Gradients come back in
  * the broadcast shape; the engine sums them to each input's shape.
  */
+import { isFloatingPoint } from "../dtype";
 import { Tensor } from "../tensor";
 import type { TensorLike } from "../ops/binary";
 import { binaryOp } from "../ops/binary";
@@ -71,7 +72,7 @@ export function binaryGrad(name: Name, a: Tensor, b: TensorLike, out: Tensor | u
   if (out !== undefined && !inplace) forbidOut(name);
   if (inplace) return applyInplace(a, () => binaryGrad(name, a, b, undefined, false));
   const r = raw(() => binaryOp(name, a, b));
-  if (r.dtype !== "float32" && r.dtype !== "float64") return r;
+  if (!isFloatingPoint(r.dtype)) return r;
   const bt = b instanceof Tensor;
   const fn = formula(name, bt, b);
   if (fn === null) return r;

@@ -9,7 +9,7 @@
  * The engine reduces a formula's gradient to the input's shape and dtype
  * (undoing broadcasting), so formulas may return broadcast-shaped gradients.
  */
-import { DType } from "../dtype";
+import { DType, isFloatingPoint } from "../dtype";
 import type { Device } from "../device";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "./grad_mode";
@@ -30,6 +30,7 @@ interface SavedSlot {
 
 const LEGACY: Record<DType, string> = {
   float32: "FloatTensor", float64: "DoubleTensor", int32: "IntTensor", int64: "LongTensor", uint8: "ByteTensor", bool: "BoolTensor",
+  float16: "HalfTensor", bfloat16: "BFloat16Tensor",
 };
 
 let sequence = 0;
@@ -253,7 +254,7 @@ export function record(
     const o = outs[i];
     node._outShapes.push(o._shape);
     node._outDtypes.push(o.dtype);
-    if (o.dtype === "float32" || o.dtype === "float64") {
+    if (isFloatingPoint(o.dtype)) {
       o._gradFn = node;
       o._outputNr = i;
       o.__setRequiresGradInternal(true);

@@ -1,4 +1,5 @@
 /** Gradient formulas of the unary elementwise ops. */
+import { isFloatingPoint } from "../dtype";
 import { Tensor } from "../tensor";
 import { unaryOp } from "../ops/unary";
 import { applyInplace, forbidOut, raw } from "./function";
@@ -51,7 +52,7 @@ export function unaryGrad(name: Name, x: Tensor, out: Tensor | undefined, inplac
   if (inplace) return applyInplace(x, () => unaryGrad(name, x, undefined, false));
   const r = raw(() => unaryOp(name, x));
   const e = F[name];
-  if (e === undefined || (r.dtype !== "float32" && r.dtype !== "float64")) return r;
+  if (e === undefined || !isFloatingPoint(r.dtype)) return r;
   record(e[0], [x], r, e[1], e[2] === "x" ? [x] : e[2] === "r" ? [r] : undefined);
   return r;
 }

@@ -4,14 +4,15 @@
  * (`binary`) serves them all; JS numbers travel as scalars without a tensor.
  */
 import { addon } from "../addon";
-import { DType, DTYPE_CODES, category, isFloatingPoint, getDefaultDtype, resultTypeOf } from "../dtype";
+import { DType, DTYPE_CODES, category, isFloatingPoint, isReducedFloat, getDefaultDtype, resultTypeOf, scalarTypeName } from "../dtype";
 import { Backend, backendFor, commonDevice, onDevice } from "../dispatch";
 import { writeIter } from "../iter";
 import { broadcastShapes, fmtShape, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { binaryGrad } from "../autograd/binary";
-import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
+import { bumpVersion, checkNoInternalOverlap, copyInto } from "./copy";
+import { castForImpl, implDtype, roundScalar } from "./half";
 
 // The CPU backend, for the fast paths below (their operands are CPU tensors).
 const cpu: Backend = addon;
@@ -64,7 +65,7 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
   // one shape, fresh result. Same checks, fewer allocations.
   if (out === undefined && !inplace && b instanceof Tensor && a.dtype === b.dtype && KIND[name] === Kind.Arith &&
       a._storage.device.type === "cpu" && b._storage.device.type === "cpu" && a.dtype !== "bool" &&
-      shapeEquals(a._shape, b._shape)) {
+      !isReducedFloat(a.dtype) && shapeEquals(a._shape, b._shape)) {
     const aBuf = a._live(), bBuf = b._live();
     const r = Tensor._empty(a._shape.slice(), a.dtype, a._storage.device);
     writeIter(a._shape, [r, a, b]);
@@ -89,7 +90,7 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
   let compute = bt === null ? resultTypeOf([a, b as Scalar]) : resultTypeOf([a, bt]);
   if ((kind === Kind.TrueDiv || kind === Kind.FloatOnly) && !isFloatingPoint(compute)) compute = getDefaultDtype();
   if (kind === Kind.Bitwise && isFloatingPoint(compute))
-    throw new TypeError(`"bitwise_${name.slice(7).toLowerCase()}_cpu" not implemented for '${compute === "float32" ? "Float" : "Double"}'`);
+    throw new TypeError(`"bitwise_${name.slice(7).toLowerCase()}_cpu" not implemented for '${scalarTypeName(compute)}'`);
   if (name === "sub" && (a.dtype === "bool" || (bt !== null ? bt.dtype === "bool" : typeof b === "boolean")))
     throw new TypeError(compute === "bool"
       ? "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
@@ -97,6 +98,9 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
   if (compute === "bool" && (name === "floorDivide" || name === "truncDivide" || name === "pow" || name === "remainder" || name === "fmod"))
     throw new TypeError(`"${name === "pow" ? "pow" : name === "remainder" ? "remainder" : name === "fmod" ? "fmod" : "div_floor"}_cpu" not implemented for 'Bool'`);
   const resultDtype: DType = kind === Kind.Compare || kind === Kind.Logical ? "bool" : compute;
+  // Note [16-bit floats] (ops/half.ts): the impl may run in float32 for a 16-bit compute dtype.
+  const impl = implDtype(compute, dev, "elementwise");
+  const implResult: DType = resultDtype === "bool" ? "bool" : impl;
   const shape = bt === null ? a._shape : broadcastShapes(a._shape, bt._shape);
   if (inplace) out = a;
   let target: Tensor;
@@ -110,24 +114,39 @@ export function binaryOp(name: BinaryName, a: Tensor, b: TensorLike, out?: Tenso
       throw new TypeError(`result type ${resultDtype} can't be cast to the desired output type ${out.dtype}`);
     commonDevice([out, a]);
     checkNoInternalOverlap(out);
-    target = out.dtype === resultDtype ? out : Tensor._empty(shape.slice(), resultDtype, dev);
+    // A float32 out of a 16-bit op still gets the 16-bit result: write out directly only when no rounding is due.
+    target = out.dtype === resultDtype && implResult === resultDtype ? out : Tensor._empty(shape.slice(), implResult, dev);
   } else {
-    target = Tensor._empty(shape === a._shape ? shape.slice() : shape, resultDtype, dev);
+    target = Tensor._empty(shape === a._shape ? shape.slice() : shape, implResult, dev);
   }
   // A 0-dim CPU tensor joins a GPU op as a scalar would (commonDevice allowed it): move its element there.
-  const ac = toDtype(onDevice(a, dev), compute);
-  const bc = bt === null ? (b as Scalar) : toDtype(onDevice(bt, dev), compute);
+  const ac = castForImpl(onDevice(a, dev), compute, impl);
+  const bc = bt === null ? roundScalar(b as Scalar, compute) : castForImpl(onDevice(bt, dev), compute, impl);
   const outBuf = target._live();
   const aBuf = ac._live();
   writeIter(shape, [target, ac, bt === null ? null : (bc as Tensor)]);
   const be = dev.type === "cpu" ? cpu : backendFor(dev);
-  be.binary(BINARY_OPS[name], DTYPE_CODES[compute], outBuf, aBuf, bt === null ? (bc as Scalar) : (bc as Tensor)._live());
+  be.binary(BINARY_OPS[name], DTYPE_CODES[impl], outBuf, aBuf, bt === null ? (bc as Scalar) : (bc as Tensor)._live());
+  if (impl !== compute) {
+    if (ac !== a) ac.dispose();
+    if (bt !== null && bc !== bt) (bc as Tensor).dispose();
+  }
+  let result = target;
+  // Rounded to the 16-bit dtype here unless copying into out rounds it the same way.
+  if (implResult !== resultDtype && (out === undefined || out.dtype !== resultDtype)) {
+    result = Tensor._empty(target._shape.slice(), resultDtype, dev);
+    copyInto(result, target);
+    target.dispose();
+  }
   if (out !== undefined) {
-    if (target !== out) copyInto(out, target);
+    if (result !== out) {
+      copyInto(out, result);
+      result.dispose();
+    }
     bumpVersion(out);
     return out;
   }
-  return target;
+  return result;
 }
 
 /** Options of {@link Tensor.div}. */

@@ -135,6 +135,10 @@ declare module "../tensor" {
     byte(): Tensor;
     /** @example x.bool() // same as x.to(torch.bool) */
     bool(): Tensor;
+    /** @example x.half() // same as x.to(torch.float16) */
+    half(): Tensor;
+    /** @example x.bfloat16() // same as x.to(torch.bfloat16) */
+    bfloat16(): Tensor;
     /**
      * The dtype name with no argument, or a cast with one (`Tensor.type`).
      * @example torch.zeros(1).type() // "torch.FloatTensor"
@@ -161,6 +165,7 @@ declare module "../tensor" {
 
 const LEGACY_NAMES: Record<DType, string> = {
   float32: "FloatTensor", float64: "DoubleTensor", int32: "IntTensor", int64: "LongTensor", uint8: "ByteTensor", bool: "BoolTensor",
+  float16: "HalfTensor", bfloat16: "BFloat16Tensor",
 };
 
 Tensor.prototype.copy_ = function (this: Tensor, src: Tensor | number | boolean): Tensor {
@@ -252,6 +257,8 @@ Tensor.prototype.int = function (this: Tensor) { return this.to("int32"); };
 Tensor.prototype.long = function (this: Tensor) { return this.to("int64"); };
 Tensor.prototype.byte = function (this: Tensor) { return this.to("uint8"); };
 Tensor.prototype.bool = function (this: Tensor) { return this.to("bool"); };
+Tensor.prototype.half = function (this: Tensor) { return this.to("float16"); };
+Tensor.prototype.bfloat16 = function (this: Tensor) { return this.to("bfloat16"); };
 Tensor.prototype.cpu = function (this: Tensor) { return this.to("cpu"); };
 Tensor.prototype.cuda = function (this: Tensor, d?: number | DeviceLike, o?: { nonBlocking?: boolean }) {
   let dev: DeviceLike = "cuda";

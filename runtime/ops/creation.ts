@@ -6,6 +6,7 @@ import { DType, DTYPE_CODES, ITEMSIZE, TYPED_ARRAY, TypedArray, checkDtype, getD
 import { CPU, Device, DeviceLike, device as toDevice } from "../device";
 import { backendFor } from "../dispatch";
 import { concreteDevice } from "../cuda/driver";
+import { fromBfloat16Bits, fromHalfBits, toBfloat16Bits, toHalfBits } from "../float16";
 import { writeIter } from "../iter";
 import { contiguousStrides, numelOf, parseSize } from "../shape";
 import { Storage } from "../storage";
@@ -71,6 +72,14 @@ export function filled(shape: number[], value: number | boolean | bigint, dtype:
   writeIter(shape, [t]);
   backendFor(dev).fill(DTYPE_CODES[dtype], t._live(), typeof value === "boolean" ? Number(value) : value);
   return t;
+}
+
+// Writes numbers into a fresh CPU tensor's typed array: float16 / bfloat16
+// storage takes their bits (rounded as a cast from float64 is), the rest the number.
+function encoder(dtype: DType): (x: number) => number {
+  if (dtype === "float16") return toHalfBits;
+  if (dtype === "bfloat16") return toBfloat16Bits;
+  return (x) => x;
 }
 
 function inferDtype(v: unknown): DType {
@@ -140,6 +149,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const arr = t._data();
   let k = 0;
   const isBig = dtype === "int64";
+  const enc = encoder(dtype);
   const put = (x: unknown, path: string): void => {
     let v: number | bigint;
     if (typeof x === "number") v = x;
@@ -155,7 +165,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     } else {
       let num = Number(v);
       if (dtype === "bool") num = num !== 0 ? 1 : 0;
-      (arr as Float32Array)[k++] = num;
+      (arr as Float32Array)[k++] = enc(num);
     }
   };
   const rec = (x: unknown, d: number, path: string): void => {
@@ -217,9 +227,10 @@ export function eye(n: number, m?: number | TensorOptions, options: TensorOption
   const dtype = options.dtype !== undefined ? checkDtype(options.dtype) : getDefaultDtype();
   const t = Tensor._empty([n, cols], dtype, CPU, true);
   const arr = t._data();
+  const one = encoder(dtype)(1);
   for (let i = 0; i < Math.min(n, cols); i++) {
     if (dtype === "int64") (arr as BigInt64Array)[i * cols + i] = 1n;
-    else (arr as Float32Array)[i * cols + i] = 1;
+    else (arr as Float32Array)[i * cols + i] = one;
   }
   const dev = resolveDevice(options.device);
   return finish(onDevice(t, dev), options);
@@ -247,7 +258,10 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   const arr = t._data();
   if (dtype === "int64") for (let i = 0; i < n; i++) (arr as BigInt64Array)[i] = BigInt(Math.trunc(lo + i * st));
   else if (dtype === "bool") throw new Error(`"arange_cpu" not implemented for 'Bool'`);
-  else for (let i = 0; i < n; i++) (arr as Float64Array)[i] = lo + i * st;
+  else {
+    const enc = encoder(dtype);
+    for (let i = 0; i < n; i++) (arr as Float64Array)[i] = enc(lo + i * st);
+  }
   const dev = resolveDevice(options.device);
   return finish(onDevice(t, dev), options);
 }
@@ -264,10 +278,11 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const stepSize = steps > 1 ? (end - start) / (steps - 1) : 0;
   // PyTorch fills the first half from start and the second half from end, so both ends are exact.
   const half = Math.floor(steps / 2);
+  const enc = encoder(dtype);
   for (let i = 0; i < steps; i++) {
     const v = i < half ? start + stepSize * i : end - stepSize * (steps - i - 1);
     if (dtype === "int64") (arr as BigInt64Array)[i] = BigInt(Math.trunc(v));
-    else (arr as Float64Array)[i] = v;
+    else (arr as Float64Array)[i] = enc(v);
   }
   const dev = resolveDevice(options.device);
   return finish(onDevice(t, dev), options);
@@ -334,7 +349,8 @@ declare module "../tensor" {
   interface Tensor {
     /**
      * The elements as a typed array. Zero-copy (shared memory) for a contiguous
-     * CPU tensor; a copy otherwise. bool gives a Uint8Array of 0/1, int64 a BigInt64Array.
+     * CPU tensor; a copy otherwise. bool gives a Uint8Array of 0/1, int64 a BigInt64Array,
+     * float16 / bfloat16 a Float32Array copy of their values (Node 20 has no 16-bit float array).
      * @example const a = torch.ones(3).toTypedArray(); a[0] = 5; // the tensor changes too
      */
     toTypedArray(): TypedArray;
@@ -359,6 +375,11 @@ const P = Tensor.prototype;
 P.toTypedArray = function (this: Tensor): TypedArray {
   if (this.device.type !== "cpu") return this.cpu().toTypedArray();
   const t = this.isContiguous() ? this : this.clone();
+  if (t.dtype === "float16" || t.dtype === "bfloat16") {
+    const bits = t._data() as Uint16Array;
+    const decode = t.dtype === "float16" ? fromHalfBits : fromBfloat16Bits;
+    return Float32Array.from(bits, decode);
+  }
   const C = TYPED_ARRAY[t.dtype];
   t._live();
   return new C(t._storage.hostBuffer, t._storage.byteOffset + t._offset * ITEMSIZE[t.dtype], t.numel());

@@ -2,7 +2,7 @@
  * gather and indexSelect (indexSelect is gather with an expanded index).
  */
 import { meta } from "../addon";
-import { DTYPE_CODES } from "../dtype";
+import { DTYPE_CODES, isReducedFloat } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
 import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
@@ -33,6 +33,15 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   for (let i = 0; i < index.dim(); i++) {
     if (i !== d && index._shape[i] > input._shape[i])
       throw new Error(`Size does not match at dimension ${i} expected index ${fmtShape(index._shape)} to be smaller than self ${fmtShape(input._shape)} apart from dimension ${d}`);
+  }
+  if (isReducedFloat(input.dtype)) {
+    // Note [16-bit floats] (ops/half.ts): no gather impl takes them; float32 holds every value exactly.
+    const wide = toDtype(input, "float32");
+    const r = gather(wide, dim, index);
+    wide.dispose();
+    const back = toDtype(r, input.dtype);
+    r.dispose();
+    return back;
   }
   const idx = toDtype(index, "int64");
   const out = Tensor._empty(index._shape.slice(), input.dtype, input.device);

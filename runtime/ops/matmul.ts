@@ -3,22 +3,38 @@
  * dot, outer. One native batched GEMM (`matmul`) serves them all.
  */
 import { meta } from "../addon";
-import { DTYPE_CODES } from "../dtype";
+import { DTYPE_CODES, scalarTypeName } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
 import { broadcastShapes, fmtShape, numelOf, shapeEquals } from "../shape";
 import { Tensor } from "../tensor";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { addmmGrad, bmmGrad, dotGrad, mmGrad, mvGrad } from "../autograd/matmul";
 import { renameNode } from "../autograd/node";
-
-const TYPE_NAME: Record<string, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" };
+import { toDtype } from "./copy";
+import { implDtype, widenCompact } from "./half";
 
 function checkPair(a: Tensor, b: Tensor, what: string): void {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`${what}(): arguments must be Tensors`);
   commonDevice([a, b]);
   if (a.dtype === "bool") throw new TypeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
   if (a.dtype !== b.dtype)
-    throw new TypeError(`expected both ${what === "dot" ? "vectors" : "inputs"} to have same dtype, but found ${TYPE_NAME[a.dtype]} and ${TYPE_NAME[b.dtype]}`);
+    throw new TypeError(`expected both ${what === "dot" ? "vectors" : "inputs"} to have same dtype, but found ${scalarTypeName(a.dtype)} and ${scalarTypeName(b.dtype)}`);
+}
+
+// Note [16-bit floats] (ops/half.ts): where the GEMM has no 16-bit path (the
+// CPU), the product runs in float32 and is rounded once, as PyTorch's
+// float-accumulating GEMMs do.
+function needsWidening(a: Tensor): boolean {
+  return implDtype(a.dtype, a.device, "matmul") !== a.dtype;
+}
+
+function viaFloat32(operands: Tensor[], product: (wide: Tensor[]) => Tensor): Tensor {
+  const wide = operands.map(widenCompact);
+  const r = product(wide);
+  for (const w of wide) w.dispose();
+  const back = toDtype(r, operands[0].dtype);
+  r.dispose();
+  return back;
 }
 
 /**
@@ -27,6 +43,7 @@ function checkPair(a: Tensor, b: Tensor, what: string): void {
  * gets a tensor that owns its storage and dispose() frees it.
  */
 function gemm(a: Tensor, b: Tensor, outShape: number[]): Tensor {
+  if (needsWidening(a)) return viaFloat32([a, b], ([x, y]) => gemm(x, y, outShape));
   const [B, M, K] = a._shape;
   const N = b._shape[2];
   const out = Tensor._empty(outShape, a.dtype, a.device);
@@ -58,6 +75,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 
 // A single product of two 2-D views, written straight into meta (no batch views).
 function gemm2d(a: Tensor, b: Tensor): Tensor {
+  if (needsWidening(a)) return viaFloat32([a, b], ([x, y]) => gemm2d(x, y));
   const M = a._shape[0], K = a._shape[1], N = b._shape[1];
   const out = Tensor._empty([M, N], a.dtype, a.device);
   if (M === 0 || N === 0) return out;
@@ -188,6 +206,8 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options: AddmmO
   if (!shapeEquals(broadcastShapes(input._shape, shape), shape))
     throw new Error(`addmm(): input of shape ${fmtShape(input._shape)} cannot be broadcast to ${fmtShape(shape)}`);
   const compute = (): Tensor => {
+    // One rounding for the whole of beta * input + alpha * product, as PyTorch's CPU addmm.
+    if (needsWidening(mat1)) return viaFloat32([input, mat1, mat2], ([i, x, y]) => addmm(i, x, y, options));
     const r = gemm2d(mat1, mat2);
     if (alpha !== 1) r.mul_(alpha);
     if (beta === 1) r.add_(input);

@@ -2,7 +2,8 @@
  * nonzero and maskedSelect.
  */
 import { meta } from "../addon";
-import { DTYPE_CODES } from "../dtype";
+import { DTYPE_CODES, isReducedFloat } from "../dtype";
+import { toDtype } from "./copy";
 import { backendFor } from "../dispatch";
 import { broadcastShapes } from "../shape";
 import { Tensor } from "../tensor";
@@ -27,6 +28,15 @@ export function nonzero(input: Tensor): Tensor;
 export function nonzero(input: Tensor, options: { asTuple: true }): Tensor[];
 export function nonzero(input: Tensor, options: { asTuple?: boolean } = {}): Tensor | Tensor[] {
   if (!(input instanceof Tensor)) throw new TypeError("nonzero(): argument 'input' must be a Tensor");
+  if (isReducedFloat(input.dtype)) {
+    // Note [16-bit floats] (ops/half.ts): no nonzero impl takes them; float32 has the same zeros.
+    const wide = toDtype(input, "float32");
+    try {
+      return options.asTuple ? nonzero(wide, { asTuple: true }) : nonzero(wide);
+    } finally {
+      wide.dispose();
+    }
+  }
   const be = backendFor(input.device);
   const buf = input._live();
   writeMeta(input);

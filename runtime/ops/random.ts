@@ -15,6 +15,7 @@ import { record } from "../autograd/node";
 import { SizeAndOptions, TensorOptions, resolveDevice, splitSizeArgs } from "./creation";
 import { copyInto } from "./copy";
 import { cudaDefaultGenerator } from "../cuda/random";
+import { implDtype } from "./half";
 
 /** PyTorch's default CPU seed, so an unseeded program is still repeatable. */
 const DEFAULT_SEED = 67280421310721;
@@ -90,12 +91,14 @@ export function fillRandom(t: Tensor, kind: keyof typeof KIND, a: number, b: num
       return r;
     });
   }
-  const target = t.isContiguous() ? t : Tensor._empty(t._shape.slice(), t.dtype, t.device);
+  // Note [16-bit floats] (ops/half.ts): 16-bit tensors are drawn in float32 and rounded.
+  const drawn = implDtype(t.dtype, t.device, "other");
+  const target = t.isContiguous() && drawn === t.dtype ? t : Tensor._empty(t._shape.slice(), drawn, t.device);
   const n = target.numel();
   if (n > 0) {
     meta[0] = n;
     meta[1] = target._elemOffset;
-    const used = backendFor(t.device).random(KIND[kind], DTYPE_CODES[t.dtype], target._live(), gen.initialSeed(), gen.offset, a, b);
+    const used = backendFor(t.device).random(KIND[kind], DTYPE_CODES[drawn], target._live(), gen.initialSeed(), gen.offset, a, b);
     gen.offset += used;
   }
   if (target !== t) {

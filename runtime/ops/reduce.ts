@@ -5,7 +5,7 @@
  * var, norm, logsumexp...) are built from primitives.
  */
 import { meta } from "../addon";
-import { DType, DTYPE_CODES, checkDtype, getDefaultDtype, isFloatingPoint } from "../dtype";
+import { DType, DTYPE_CODES, checkDtype, getDefaultDtype, isFloatingPoint, isReducedFloat } from "../dtype";
 import { backendFor } from "../dispatch";
 import { numelOf, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
@@ -49,8 +49,35 @@ function outShape(shape: readonly number[], dims: number[], keepdim: boolean): n
   return out;
 }
 
+// Note [16-bit floats] (ops/half.ts): no reduce impl takes the 16-bit dtypes,
+// so they reduce in float32 and the result is rounded once. As in PyTorch, a
+// 16-bit dtype= first rounds the input to it.
+function reduceViaFloat32(op: OpName, x: Tensor, dims: Dims, keepdim: boolean, outDtype?: DType): Tensor {
+  const src = (op === "sum" || op === "prod") && outDtype !== undefined ? toDtype(x, outDtype) : x;
+  const wide = isReducedFloat(src.dtype) ? toDtype(src, "float32") : src;
+  if (src !== x && src !== wide) src.dispose();
+  const r = reducePrim(op, wide, dims, keepdim);
+  if (wide !== x) wide.dispose();
+  if (!isReducedFloat(src.dtype) || r.dtype !== "float32") return r;  // a wider dtype=, or argmax's int64
+  const back = toDtype(r, src.dtype);
+  r.dispose();
+  return back;
+}
+
+// A composite reduction of a 16-bit tensor computed in float32 and rounded once (PyTorch accumulates these in float).
+function widened(x: Tensor, f: (wide: Tensor) => Tensor): Tensor {
+  const wide = toDtype(x, "float32");
+  const r = f(wide);
+  wide.dispose();
+  const back = toDtype(r, x.dtype);
+  r.dispose();
+  return back;
+}
+
 /** @internal one native reduction over `dims` */
 export function reducePrim(op: OpName, x: Tensor, dims: Dims, keepdim: boolean, outDtype?: DType): Tensor {
+  if (isReducedFloat(x.dtype) || (outDtype !== undefined && isReducedFloat(outDtype) && (op === "sum" || op === "prod")))
+    return reduceViaFloat32(op, x, dims, keepdim, outDtype);
   // Fast path: everything of a contiguous tensor into a 0-dim result.
   if ((dims === undefined || dims === null) && !keepdim && outDtype === undefined && x.isContiguous() && x.numel() > 0) {
     const od: DType = op === "argmax" || op === "argmin" ? "int64"
@@ -226,6 +253,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   if (!isFloatingPoint(x.dtype)) throw new Error(`std and var only support floating point and complex dtypes`);
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   if (x._requiresGrad && isGradEnabled()) return varGrad(x, dim, options.keepdim ?? false, correction, false, () => variance(x, dim, options));
+  if (isReducedFloat(x.dtype)) return widened(x, (w) => variance(w, dim, options));
   const rd = normDims(dim, x.dim());
   const n = numelOf(rd.map((d) => x._shape[d]));
   const m = mean(x, rd, { keepdim: true });
@@ -241,6 +269,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   if (x._requiresGrad && isGradEnabled() && isFloatingPoint(x.dtype))
     return varGrad(x, dim, options.keepdim ?? false, options.correction ?? (options.unbiased === false ? 0 : 1), true, () => std(x, dim, options));
+  if (isReducedFloat(x.dtype)) return widened(x, (w) => std(w, dim, options));
   const v = variance(x, dim, options);
   const r = v.sqrt();
   v.dispose();
@@ -256,6 +285,7 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, options: { ke
   if (!isFloatingPoint(x.dtype))
     throw new TypeError(`linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${x.dtype}`);
   if (x._requiresGrad && isGradEnabled()) return normGrad(x, p === "fro" ? 2 : p, dim, keepdim, () => norm(x, p, dim, options));
+  if (isReducedFloat(x.dtype)) return widened(x, (w) => norm(w, p, dim, options));
   const xf = x;
   const a = xf.abs();
   let r: Tensor;
@@ -287,6 +317,7 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, options: { ke
  */
 export function logsumexp(x: Tensor, dim: Dims, options: { keepdim?: boolean } = {}): Tensor {
   if (x._requiresGrad && isGradEnabled()) return logsumexpGrad(x, dim, options.keepdim ?? false, () => logsumexp(x, dim, options));
+  if (isReducedFloat(x.dtype)) return widened(x, (w) => logsumexp(w, dim, options));
   const xf = isFloatingPoint(x.dtype) ? x : toDtype(x, getDefaultDtype());
   const rd = normDims(dim, x.dim());
   if (xf.numel() === 0) {

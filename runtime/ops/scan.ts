@@ -1,7 +1,7 @@
 /**
  * Cumulative ops along a dim: cumsum, cumprod.
  */
-import { DType, DTYPE_CODES, checkDtype, isFloatingPoint } from "../dtype";
+import { DType, DTYPE_CODES, checkDtype, isFloatingPoint, isReducedFloat } from "../dtype";
 import { backendFor } from "../dispatch";
 import { writeDimHeader, writeLayout } from "../iter";
 import { wrapDim } from "../shape";
@@ -17,6 +17,16 @@ function scanOp(op: 0 | 1, x: Tensor, dim: number, dtype?: DType): Tensor {
   const d = wrapDim(dim, x.dim());
   const od: DType = dtype !== undefined ? checkDtype(dtype) : isFloatingPoint(x.dtype) ? x.dtype : "int64";
   const src = dtype !== undefined ? toDtype(x, od) : x;
+  if (isReducedFloat(od)) {
+    // Note [16-bit floats] (ops/half.ts): accumulated in float32, each output rounded once.
+    const wide = toDtype(src, "float32");
+    if (src !== x) src.dispose();
+    const r = scanOp(op, wide, dim);
+    wide.dispose();
+    const back = toDtype(r, od);
+    r.dispose();
+    return back;
+  }
   const out = Tensor._empty(x._shape.slice(), od, x.device);
   if (out.numel() === 0) return out;
   const nd = Math.max(x.dim(), 1);

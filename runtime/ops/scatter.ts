@@ -2,12 +2,13 @@
  * scatter: writes values into self at positions given by an index along dim.
  */
 import { meta } from "../addon";
-import { DTYPE_CODES } from "../dtype";
+import { DTYPE_CODES, isReducedFloat } from "../dtype";
 import { backendFor, commonDevice } from "../dispatch";
 import { writeDimHeader, writeLayout } from "../iter";
 import { fmtShape, wrapDim } from "../shape";
 import { Tensor } from "../tensor";
-import { bumpVersion, checkNoInternalOverlap, toDtype } from "./copy";
+import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
+import { roundScalar } from "./half";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { scatterGrad } from "../autograd/scatter";
 
@@ -43,6 +44,18 @@ export function scatterInto(self: Tensor, dim: number, index: Tensor, src: Tenso
   }
   checkNoInternalOverlap(self);
   if (index.numel() === 0) return self;
+  if (isReducedFloat(self.dtype)) {
+    // Note [16-bit floats] (ops/half.ts): scattered in a float32 copy (add and
+    // multiply accumulate there), then rounded back into self.
+    const wide = toDtype(self, "float32");
+    const s = src instanceof Tensor ? toDtype(src, "float32") : roundScalar(src, self.dtype);
+    scatterInto(wide, dim, index, s, reduce);
+    if (s instanceof Tensor) s.dispose();
+    copyInto(self, wide);
+    wide.dispose();
+    bumpVersion(self);
+    return self;
+  }
   const idx = toDtype(index, "int64");
   const s = src instanceof Tensor ? toDtype(src, self.dtype) : src;
   const nd = Math.max(self.dim(), 1);

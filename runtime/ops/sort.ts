@@ -1,7 +1,8 @@
 /**
  * Sorting along a dim: sort, argsort, topk, msort.
  */
-import { DTYPE_CODES } from "../dtype";
+import { DTYPE_CODES, isReducedFloat } from "../dtype";
+import { toDtype } from "./copy";
 import { backendFor } from "../dispatch";
 import { writeDimHeader, writeLayout } from "../iter";
 import { wrapDim } from "../shape";
@@ -30,6 +31,15 @@ export function sort(x: Tensor, dim = -1, options: SortOptions = {}): ValuesIndi
 
 // sort without autograd (argsort needs no node: indices have no gradient)
 function sortRaw(x: Tensor, dim: number, options: SortOptions): ValuesIndices {
+  if (isReducedFloat(x.dtype)) {
+    // Note [16-bit floats] (ops/half.ts): sorted as float32, which orders them the same; values cast back exactly.
+    const wide = toDtype(x, "float32");
+    const r = sortRaw(wide, dim, options);
+    wide.dispose();
+    const values = toDtype(r.values, x.dtype);
+    r.values.dispose();
+    return { values, indices: r.indices };
+  }
   const d = wrapDim(dim, x.dim());
   const values = Tensor._empty(x._shape.slice(), x.dtype, x.device);
   const indices = Tensor._empty(x._shape.slice(), "int64", x.device);

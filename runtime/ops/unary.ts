@@ -2,7 +2,7 @@
  * Unary elementwise ops. Float-only math on integer tensors computes in the
  * default float dtype, as PyTorch does (`torch.exp(intTensor)` is float32).
  */
-import { DTYPE_CODES, DType, getDefaultDtype, isFloatingPoint } from "../dtype";
+import { DTYPE_CODES, DType, getDefaultDtype, isFloatingPoint, scalarTypeName } from "../dtype";
 import { backendFor } from "../dispatch";
 import { writeIter } from "../iter";
 import { fmtShape, shapeEquals } from "../shape";
@@ -10,7 +10,8 @@ import { Tensor } from "../tensor";
 import { canCast, OutOptions } from "./binary";
 import { isGradEnabled } from "../autograd/grad_mode";
 import { unaryGrad } from "../autograd/unary";
-import { bumpVersion, checkNoInternalOverlap, copyInto, toDtype } from "./copy";
+import { bumpVersion, checkNoInternalOverlap, copyInto } from "./copy";
+import { castForImpl, implDtype } from "./half";
 
 /** @internal codes of native/src/cpu/unary.h */
 export const UNARY_OPS = {
@@ -31,12 +32,15 @@ export function unaryOp(name: UnaryName, x: Tensor, out?: Tensor, inplace = fals
   if (x._requiresGrad && isGradEnabled()) return unaryGrad(name, x, out, inplace);
   let compute: DType = x.dtype;
   if (!INTEGRAL_OK.has(name) && !isFloatingPoint(compute)) compute = getDefaultDtype();
-  if (name === "bitwiseNot" && isFloatingPoint(compute)) throw new TypeError(`"bitwise_not_cpu" not implemented for '${compute}'`);
+  if (name === "bitwiseNot" && isFloatingPoint(compute)) throw new TypeError(`"bitwise_not_cpu" not implemented for '${scalarTypeName(compute)}'`);
   if (name === "neg" && compute === "bool")
     throw new TypeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   if (compute === "bool" && (name === "abs" || name === "relu" || name === "floor" || name === "ceil" || name === "round" || name === "trunc" || name === "square" || name === "frac"))
     throw new TypeError(`"${name}_cpu" not implemented for 'Bool'`);
   const resultDtype: DType = PREDICATES.has(name) ? "bool" : compute;
+  // Note [16-bit floats] (ops/half.ts): the impl may run in float32 for a 16-bit compute dtype.
+  const impl = implDtype(compute, x.device, "elementwise");
+  const implResult: DType = resultDtype === "bool" ? "bool" : impl;
   if (out !== undefined && !inplace && INTEGRAL_OK.has(name) && !PREDICATES.has(name) && out.dtype !== resultDtype)
     throw new TypeError(`Found dtype ${out.dtype} but expected ${resultDtype}`);
   if (inplace) out = x;
@@ -45,20 +49,31 @@ export function unaryOp(name: UnaryName, x: Tensor, out?: Tensor, inplace = fals
     if (!shapeEquals(out._shape, x._shape)) throw new Error(`${name}(): out has shape ${fmtShape(out._shape)} but the result has shape ${fmtShape(x._shape)}`);
     if (!canCast(resultDtype, out.dtype)) throw new TypeError(`result type ${resultDtype} can't be cast to the desired output type ${out.dtype}`);
     checkNoInternalOverlap(out);
-    target = out.dtype === resultDtype ? out : Tensor._empty(x._shape.slice(), resultDtype, x.device);
+    target = out.dtype === resultDtype && implResult === resultDtype ? out : Tensor._empty(x._shape.slice(), implResult, x.device);
   } else {
-    target = Tensor._empty(x._shape.slice(), resultDtype, x.device);
+    target = Tensor._empty(x._shape.slice(), implResult, x.device);
   }
-  const xc = toDtype(x, compute);
+  const xc = castForImpl(x, compute, impl);
   const ob = target._live(), ib = xc._live();
   writeIter(x._shape, [target, xc]);
-  backendFor(x.device).unary(UNARY_OPS[name], DTYPE_CODES[compute], ob, ib);
+  backendFor(x.device).unary(UNARY_OPS[name], DTYPE_CODES[impl], ob, ib);
+  if (impl !== compute && xc !== x) xc.dispose();
+  let result = target;
+  // Rounded to the 16-bit dtype here unless copying into out rounds it the same way.
+  if (implResult !== resultDtype && (out === undefined || out.dtype !== resultDtype)) {
+    result = Tensor._empty(x._shape.slice(), resultDtype, x.device);
+    copyInto(result, target);
+    target.dispose();
+  }
   if (out !== undefined) {
-    if (target !== out) copyInto(out, target);
+    if (result !== out) {
+      copyInto(out, result);
+      result.dispose();
+    }
     bumpVersion(out);
     return out;
   }
-  return target;
+  return result;
 }
 
 /** @example torch.neg(x) */ export function neg(x: Tensor, o?: OutOptions): Tensor { return unaryOp("neg", x, o?.out); }

@@ -9,6 +9,10 @@
 // the CPU impl's errors: the functor sets a flag in device memory, read back
 // after the launch. Only those op/dtype pairs pay for the read-back (a stream
 // synchronization); everything else stays asynchronous.
+//
+// float16 / bfloat16 operands are widened to float for the float functor and
+// the result rounded back (core/half.h). A JS scalar is first rounded to the
+// 16-bit dtype, as the CPU path does (runtime/ops/half.ts).
 #include <napi.h>
 
 #include <string>
@@ -25,24 +29,39 @@ namespace {
 
 template <BinaryOp OP, class T>
 constexpr bool kCanFlag =
-    !std::is_floating_point_v<T> && (OP == BinaryOp::Div || OP == BinaryOp::FloorDiv || OP == BinaryOp::TruncDiv ||
+    std::is_integral_v<T> && (OP == BinaryOp::Div || OP == BinaryOp::FloorDiv || OP == BinaryOp::TruncDiv ||
                                      OP == BinaryOp::Remainder || OP == BinaryOp::Fmod ||
                                      (OP == BinaryOp::Pow && std::is_signed_v<T>));
+
+// The float functor on widened 16-bit operands; comparisons stay bool.
+template <BinaryOp OP, class H>
+struct HalfBinaryFn {
+  BinaryFn<OP, float> f;
+  using R = std::conditional_t<std::is_same_v<typename BinaryFn<OP, float>::R, bool>, bool, H>;
+  __device__ __forceinline__ R operator()(H a, H b) const {
+    if constexpr (std::is_same_v<R, bool>) return f(to_float(a), to_float(b));
+    else return from_float<H>(f(to_float(a), to_float(b)));
+  }
+};
 
 // Returns whether any element raised the flag.
 template <BinaryOp OP, class T>
 bool run(Napi::Env env, int device, const Iter<3>& it, const Operands<3>& ops) {
-  using Fn = BinaryFn<OP, T>;
-  using R = typename Fn::R;
-  if constexpr (!kCanFlag<OP, T>) {
-    launch_elementwise<R, T, T>(env, device, it, ops, Fn{nullptr}, "cudaBinary");
+  if constexpr (is_half_v<T>) {
+    using Fn = HalfBinaryFn<OP, T>;
+    launch_elementwise<typename Fn::R, T, T>(env, device, it, ops, Fn{BinaryFn<OP, float>{nullptr}}, "cudaBinary");
+    return false;
+  } else if constexpr (!kCanFlag<OP, T>) {
+    using Fn = BinaryFn<OP, T>;
+    launch_elementwise<typename Fn::R, T, T>(env, device, it, ops, Fn{nullptr}, "cudaBinary");
     return false;
   } else {
+    using Fn = BinaryFn<OP, T>;
     cudaStream_t stream = current_stream(device);
     DeviceScratch flag(env, device, 1);
     bool* bad = static_cast<bool*>(flag.get());
     check(env, cudaMemsetAsync(bad, 0, 1, stream), "cudaBinary: clearing the error flag");
-    launch_elementwise<R, T, T>(env, device, it, ops, Fn{bad}, "cudaBinary");
+    launch_elementwise<typename Fn::R, T, T>(env, device, it, ops, Fn{bad}, "cudaBinary");
     bool host = false;
     check(env, cudaMemcpyAsync(&host, bad, 1, cudaMemcpyDeviceToHost, stream), "cudaBinary: reading the error flag");
     check(env, cudaStreamSynchronize(stream), "cudaBinary");
@@ -61,7 +80,7 @@ bool dispatch_op(Napi::Env env, int device, int op, const Iter<3>& it, const Ope
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   const int op = info[0].As<Napi::Number>().Int32Value();
-  const DType dt = get_dtype(info[1]);
+  const DType dt = get_dtype_any(info[1]);
   if (op < 0 || op >= static_cast<int>(BinaryOp::Count)) fail(env, "binary: unknown op code");
   const BinaryOp bop = static_cast<BinaryOp>(op);
   const size_t es_in = itemsize(dt);
@@ -88,7 +107,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   host_operands_to_scalars(env, it, ops, list, es, device);
 
   DeviceGuard guard(device);
-  const bool bad = dispatch_dtype(dt, [&](auto t) {
+  const bool bad = dispatch_dtype_half(dt, [&](auto t) {
     using T = decltype(t);
     return dispatch_op<T>(env, device, op, it, ops, std::make_integer_sequence<int, static_cast<int>(BinaryOp::Count)>{});
   });

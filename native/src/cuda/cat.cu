@@ -4,7 +4,7 @@
 // Each part is one launch (or one memcpy when both sides are a dense run) on
 // the stream, so the parts queue back to back without host synchronization.
 // Every layout is validated before anything is queued, so a bad part leaves
-// the output untouched.
+// the output untouched. Any dtype (float16 / bfloat16 too): only its size matters.
 #include <napi.h>
 
 #include <string>
@@ -44,7 +44,7 @@ void copy_part(Napi::Env env, int device, const Iter<2>& it, size_t es) {
 
 Napi::Value Cat(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const DType dt = get_dtype(info[0]);
+  const DType dt = get_dtype_any(info[0]);
   const size_t es = itemsize(dt);
   Operand out = device_operand(info[1], "cudaCat: output");
   if (!info[2].IsArray()) fail(env, "cat: expected an array of buffers");

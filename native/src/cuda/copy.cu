@@ -3,7 +3,8 @@
 //   copy: [ndim, shape..., dstOffset, dstStrides..., srcOffset, srcStrides...]
 //   fill: [ndim, shape..., offset, strides...]
 // Both blocks must be on one device; moving data between devices (or to and
-// from the host) is the storage layer's job.
+// from the host) is the storage layer's job. Every dtype pair converts,
+// float16 / bfloat16 included, through float (core/half.h), as on the CPU.
 #include <napi.h>
 
 #include <cstring>
@@ -36,7 +37,7 @@ bool dense_run(const Iter<2>& it, size_t es) {
 
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const DType dt = get_dtype(info[0]), st = get_dtype(info[1]);
+  const DType dt = get_dtype_any(info[0]), st = get_dtype_any(info[1]);
   Operand dst = device_operand(info[2], "cudaCopy: destination");
   Operand src = device_operand(info[3], "cudaCopy: source");
   const int device = common_device(env, {&dst, &src});
@@ -65,9 +66,9 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
     check(env, cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, stream), "cudaCopy");
     return env.Undefined();
   }
-  dispatch_dtype(dt, [&](auto d) {
+  dispatch_dtype_half(dt, [&](auto d) {
     using D = decltype(d);
-    dispatch_dtype(st, [&](auto s) {
+    dispatch_dtype_half(st, [&](auto s) {
       using S = decltype(s);
       launch_elementwise<D, S>(env, device, it, Operands<2>{}, Convert<D, S>{}, "cudaCopy");
       return 0;
@@ -79,7 +80,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
 
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const DType dt = get_dtype(info[0]);
+  const DType dt = get_dtype_any(info[0]);
   Operand dst = device_operand(info[1], "cudaFill: destination");
   if (!info[2].IsNumber() && !info[2].IsBigInt())
     throw Napi::TypeError::New(env, "cudaFill: the value must be a number or a bigint");
@@ -102,9 +103,12 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   } else {
     dv = info[2].As<Napi::Number>().DoubleValue();
   }
-  dispatch_dtype(dt, [&](auto tag) {
+  dispatch_dtype_half(dt, [&](auto tag) {
     using D = decltype(tag);
-    const D v = (big && std::is_same_v<D, int64_t>) ? static_cast<D>(iv) : convert<D>(dv);
+    D v = convert<D>(dv);
+    if constexpr (std::is_same_v<D, int64_t>) {
+      if (big) v = iv;
+    }
     unsigned char bytes[sizeof(D)];
     std::memcpy(bytes, &v, sizeof(D));
     bool zero = true;

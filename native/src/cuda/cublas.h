@@ -52,7 +52,7 @@ void gemm_strided_batched(Napi::Env env, int device, cudaStream_t stream, Op ta,
                           const double* a, int lda, long long sa, const double* b, int ldb, long long sb, double* c,
                           int ldc, long long sc, int batch);
 // Reduced-precision operands (CUDA_R_16F, CUDA_R_16BF) with float32
-// accumulation, for the float16 / bfloat16 dtypes to come.
+// accumulation (CUBLAS_COMPUTE_32F): the float16 / bfloat16 matmuls.
 void gemm_strided_batched_ex(Napi::Env env, int device, cudaStream_t stream, Op ta, Op tb, int m, int n, int k,
                              const void* a, cudaDataType at, int lda, long long sa, const void* b, cudaDataType bt,
                              int ldb, long long sb, void* c, cudaDataType ct, int ldc, long long sc, int batch);

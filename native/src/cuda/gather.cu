@@ -87,6 +87,8 @@ Napi::Value CudaGather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) throw Napi::TypeError::New(env, "cudaGather: expected (dtype, out, input, index)");
   const DType dt = get_dtype(info[0]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(dt)) fail(info.Env(), "gather: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   const DeviceBuffer out_d = get_device_buffer(info[1], "gather: out");
   const DeviceBuffer in_d = get_device_buffer(info[2], "gather: input");
   const DeviceBuffer idx_d = get_device_buffer(info[3], "gather: index");

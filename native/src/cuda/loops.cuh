@@ -28,8 +28,12 @@ namespace tl::cuda {
 constexpr int kThreads = 256;
 constexpr int kWarp = 32;
 
-// Note [CUDA dtype dispatch]: every CUDA impl picks its element type here, so
-// float16 / bfloat16 arrive with one edit (plus the functors' specializations).
+// Note [CUDA dtype dispatch]: every CUDA impl picks its element type here.
+// dispatch_dtype covers the six dtypes every impl handles (get_dtype refuses
+// the rest, see core/dtype.h); dispatch_dtype_half adds Half and BFloat16
+// (core/half.h) for the impls that take them: copy, fill, cat, where, unary,
+// binary (and matmul, which dispatches itself). Their functors widen each
+// 16-bit element to float, compute, and round the result back.
 template <class F>
 auto dispatch_dtype(DType t, F&& fn) {
   switch (t) {
@@ -39,8 +43,18 @@ auto dispatch_dtype(DType t, F&& fn) {
     case DType::Int64: return fn(int64_t{});
     case DType::UInt8: return fn(uint8_t{});
     case DType::Bool: return fn(bool{});
+    default: break;
   }
   return fn(float{});
+}
+
+template <class F>
+auto dispatch_dtype_half(DType t, F&& fn) {
+  switch (t) {
+    case DType::Float16: return fn(Half{});
+    case DType::BFloat16: return fn(BFloat16{});
+    default: return dispatch_dtype(t, fn);
+  }
 }
 
 // ---------------------------------------------------------------- host side
@@ -99,7 +113,9 @@ inline unsigned blocks_for(int64_t work, int device, int threads = kThreads) {
 }
 
 // A JS scalar (number, bigint or boolean) as the bytes of a `t` element, with
-// the CPU entry points' conversion (a bigint keeps all 64 bits for int64).
+// the CPU entry points' conversion (a bigint keeps all 64 bits for int64; a
+// 16-bit float rounds as a cast does, so `x * 0.1` multiplies by half(0.1)
+// here as on the CPU: Note [16-bit floats] in runtime/ops/half.ts).
 inline void scalar_bytes(const Napi::Value& v, DType t, unsigned char* out8) {
   double d = 0;
   // napi_get_value_bigint_int64 rejects a null `lossless`, so always pass one.
@@ -108,7 +124,7 @@ inline void scalar_bytes(const Napi::Value& v, DType t, unsigned char* out8) {
   else if (v.IsBigInt()) d = static_cast<double>(v.As<Napi::BigInt>().Int64Value(&lossless));
   else d = v.As<Napi::Number>().DoubleValue();
   std::memset(out8, 0, 8);
-  dispatch_dtype(t, [&](auto tag) {
+  dispatch_dtype_half(t, [&](auto tag) {
     using T = decltype(tag);
     T tv = convert<T>(d);
     if constexpr (std::is_same_v<T, int64_t>) {

@@ -9,9 +9,13 @@
 //   operand read through cuBLAS's transpose flag and leading dimension when
 //   its strides allow, else copied contiguous into scratch first (and C
 //   computed in scratch and copied out when it has no usable layout).
-//   float32 honours cudaSetAllowTF32. Integer and bool dtypes, and every dtype
-//   without cuBLAS, use a tiled shared-memory GEMM with the CPU's arithmetic:
-//   integers wrap (accumulated in uint32 / uint64), bool is "or" of "and"s.
+//   float32 honours cudaSetAllowTF32. float16 / bfloat16 go to
+//   cublasGemmStridedBatchedEx (CUDA_R_16F / CUDA_R_16BF in and out,
+//   CUBLAS_COMPUTE_32F), as PyTorch's do. Integer and bool dtypes, and every
+//   dtype without cuBLAS, use a tiled shared-memory GEMM with the CPU's
+//   arithmetic: integers wrap (accumulated in uint32 / uint64), bool is "or"
+//   of "and"s, and 16-bit floats are widened to float in shared memory,
+//   accumulated in float and rounded once.
 //
 // cudaMatmulImpl(set?: "cublas" | "fallback") -> "cublas" | "fallback": what
 //   float products use (switching lets tests check the fallback); asking for
@@ -51,14 +55,16 @@ constexpr int kTile = 64, kDepth = 16, kGemmThreads = 256;
 
 template <class T>
 struct Accum {
-  using type = std::conditional_t<std::is_floating_point_v<T>, T, std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>>;
+  using type = std::conditional_t<std::is_floating_point_v<T> || is_half_v<T>, opmath_t<T>,
+                                  std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>>;
 };
 
 template <class T, bool IsBool>
 __global__ void __launch_bounds__(kGemmThreads) gemm_tiled(Problem P) {
   using A = typename Accum<T>::type;
-  __shared__ T as[kDepth][kTile + 1];  // as[k][row]; +1 spreads the transposed stores over banks
-  __shared__ T bs[kDepth][kTile];      // bs[k][col]
+  using S = opmath_t<T>;  // the staged element: 16-bit floats are widened once, on load
+  __shared__ S as[kDepth][kTile + 1];  // as[k][row]; +1 spreads the transposed stores over banks
+  __shared__ S bs[kDepth][kTile];      // bs[k][col]
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
   const T* a0 = reinterpret_cast<const T*>(P.a);
   const T* b0 = reinterpret_cast<const T*>(P.b);
@@ -76,12 +82,12 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_tiled(Problem P) {
           for (int e = threadIdx.x; e < kTile * kDepth; e += kGemmThreads) {
             const int r = e / kDepth, k = e % kDepth;  // consecutive threads walk K: coalesced for row-major A
             const int64_t gr = row0 + r, gk = k0 + k;
-            as[k][r] = gr < P.M && gk < P.K ? a[gr * P.as[1] + gk * P.as[2]] : T(0);
+            as[k][r] = gr < P.M && gk < P.K ? to_opmath(a[gr * P.as[1] + gk * P.as[2]]) : S(0);
           }
           for (int e = threadIdx.x; e < kTile * kDepth; e += kGemmThreads) {
             const int k = e / kTile, col = e % kTile;
             const int64_t gk = k0 + k, gc = col0 + col;
-            bs[k][col] = gk < P.K && gc < P.N ? b[gk * P.bs[1] + gc * P.bs[2]] : T(0);
+            bs[k][col] = gk < P.K && gc < P.N ? to_opmath(b[gk * P.bs[1] + gc * P.bs[2]]) : S(0);
           }
           __syncthreads();
           for (int k = 0; k < kDepth; ++k) {
@@ -99,7 +105,7 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_tiled(Problem P) {
         for (int i = 0; i < 4; ++i)
           for (int j = 0; j < 4; ++j) {
             const int64_t gr = row0 + ty + 16 * i, gc = col0 + tx + 16 * j;
-            if (gr < P.M && gc < P.N) c[gr * P.cs[1] + gc * P.cs[2]] = static_cast<T>(acc[i][j]);
+            if (gr < P.M && gc < P.N) c[gr * P.cs[1] + gc * P.cs[2]] = from_opmath<T>(static_cast<S>(acc[i][j]));
           }
       }
     }
@@ -186,6 +192,20 @@ Operand<T> prepare_input(Napi::Env env, int device, cudaStream_t stream, const T
   return {dense, copies == 1 ? 0 : rows * cols, view(cols, 1)};
 }
 
+// The cuBLAS GEMM for T: the typed Sgemm / Dgemm, or GemmEx for the 16-bit floats.
+template <class T>
+void blas_gemm(Napi::Env env, int device, cudaStream_t stream, blas::Op ta, blas::Op tb, int m, int n, int k,
+               const T* a, int lda, long long sa, const T* b, int ldb, long long sb, T* c, int ldc, long long sc,
+               int batch) {
+  if constexpr (is_half_v<T>) {
+    constexpr cudaDataType dt = std::is_same_v<T, Half> ? CUDA_R_16F : CUDA_R_16BF;
+    blas::gemm_strided_batched_ex(env, device, stream, ta, tb, m, n, k, a, dt, lda, sa, b, dt, ldb, sb, c, dt, ldc, sc,
+                                  batch);
+  } else {
+    blas::gemm_strided_batched(env, device, stream, ta, tb, m, n, k, a, lda, sa, b, ldb, sb, c, ldc, sc, batch);
+  }
+}
+
 template <class T>
 bool run_cublas(Napi::Env env, int device, cudaStream_t stream, const Problem& P) {
   if (P.M > INT_MAX || P.N > INT_MAX || P.K > INT_MAX || P.K == 0) return false;
@@ -218,10 +238,9 @@ bool run_cublas(Napi::Env env, int device, cudaStream_t stream, const Problem& P
   const int m = static_cast<int>(transposed_form ? P.N : P.M), n = static_cast<int>(transposed_form ? P.M : P.N);
   for (int64_t z0 = 0; z0 < P.batch; z0 += INT_MAX) {
     const int count = static_cast<int>(std::min<int64_t>(INT_MAX, P.batch - z0));
-    blas::gemm_strided_batched(env, device, stream, x.cm.op, y.cm.op, m, n, static_cast<int>(P.K),
-                               x.p + z0 * x.batch_stride, static_cast<int>(x.cm.ld), x.batch_stride,
-                               y.p + z0 * y.batch_stride, static_cast<int>(y.cm.ld), y.batch_stride, c + z0 * c_stride,
-                               static_cast<int>(ldc), c_stride, count);
+    blas_gemm<T>(env, device, stream, x.cm.op, y.cm.op, m, n, static_cast<int>(P.K), x.p + z0 * x.batch_stride,
+                 static_cast<int>(x.cm.ld), x.batch_stride, y.p + z0 * y.batch_stride, static_cast<int>(y.cm.ld),
+                 y.batch_stride, c + z0 * c_stride, static_cast<int>(ldc), c_stride, count);
   }
   if (!c_direct)
     launch_copy3<T, false>(env, device, stream, reinterpret_cast<T*>(P.c), P.cs, c, P.batch, P.M, P.N);
@@ -237,7 +256,7 @@ void same_device(Napi::Env env, const DeviceBuffer& a, const DeviceBuffer& b) {
 Napi::Value CudaMatmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) throw Napi::TypeError::New(env, "cudaMatmul: expected (dtype, out, a, b)");
-  const DType dt = get_dtype(info[0]);
+  const DType dt = get_dtype_any(info[0]);
   const DeviceBuffer c_d = get_device_buffer(info[1], "matmul: out");
   const DeviceBuffer a_d = get_device_buffer(info[2], "matmul: a");
   const DeviceBuffer b_d = get_device_buffer(info[3], "matmul: b");
@@ -285,6 +304,12 @@ Napi::Value CudaMatmul(const Napi::CallbackInfo& info) {
     case DType::Int64: run_tiled<int64_t, false>(env, stream, P); break;
     case DType::UInt8: run_tiled<uint8_t, false>(env, stream, P); break;
     case DType::Bool: run_tiled<uint8_t, true>(env, stream, P); break;
+    case DType::Float16:
+      if (!(blas_ok && run_cublas<Half>(env, device, stream, P))) run_tiled<Half, false>(env, stream, P);
+      break;
+    case DType::BFloat16:
+      if (!(blas_ok && run_cublas<BFloat16>(env, device, stream, P))) run_tiled<BFloat16, false>(env, stream, P);
+      break;
   }
   return env.Undefined();
 }

@@ -169,6 +169,8 @@ Napi::Value CudaNonzero(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3) throw Napi::TypeError::New(env, "cudaNonzero: expected (dtype, out | null, input)");
   const DType dt = get_dtype(info[0]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(dt)) fail(info.Env(), "nonzero: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   const bool want_out = !info[1].IsNull() && !info[1].IsUndefined();
   DeviceBuffer out_d;
   if (want_out) out_d = get_device_buffer(info[1], "nonzero: out");

@@ -189,6 +189,8 @@ Napi::Value CudaRandom(const Napi::CallbackInfo& info) {
   if (kind < kUniform || kind > kRandperm) fail(env, "random: unknown kind " + std::to_string(kind));
   if (info.Length() < 3) throw Napi::TypeError::New(env, "cudaRandom: expected (kind, dtype, out, seed, offset, a, b)");
   const DType dt = get_dtype(info[1]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(dt)) fail(info.Env(), "random: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   const DeviceBuffer out_d = get_device_buffer(info[2], "random: out");
   const uint64_t seed = u64_arg(info, 3, "seed");
   const uint64_t offset = u64_arg(info, 4, "offset");

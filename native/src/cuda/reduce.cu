@@ -353,6 +353,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   if (op < kSum || op > kArgmin) fail(env, "reduce: unknown op " + std::to_string(op));
   const DType in_dt = get_dtype(info[1]);
   const DType out_dt = get_dtype(info[2]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(in_dt) || is_half_dtype(out_dt)) fail(info.Env(), "reduce: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   Operand out_o = device_operand(info[3], "cudaReduce: out");
   Operand in_o = device_operand(info[4], "cudaReduce: input");
   const int device = common_device(env, {&out_o, &in_o});

@@ -175,6 +175,8 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   const char* name = op == 0 ? "cumsum" : "cumprod";
   const DType in_dt = get_dtype(info[1]);
   const DType out_dt = get_dtype(info[2]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(in_dt) || is_half_dtype(out_dt)) fail(info.Env(), "scan: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   if (out_dt == DType::UInt8 || out_dt == DType::Bool)
     fail(env, std::string(name) + "(): unsupported output dtype " + dtype_name(out_dt));
   Operand out_o = device_operand(info[3], "cudaScan: out");

@@ -206,6 +206,7 @@ uint64_t scalar_bits(const Napi::Value& v, DType dt) {
     case DType::Int64: put(i); break;
     case DType::UInt8: put(static_cast<uint8_t>(i)); break;
     case DType::Bool: put(static_cast<uint8_t>((is_big ? i != 0 : d != 0) ? 1 : 0)); break;
+    default: break;  // 16-bit floats never get here: CudaScatter refuses them first
   }
   return bits;
 }
@@ -237,6 +238,8 @@ Napi::Value CudaScatter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) throw Napi::TypeError::New(env, "cudaScatter: expected (dtype, self, index, src, reduce)");
   const DType dt = get_dtype(info[0]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(dt)) fail(info.Env(), "scatter: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   const DeviceBuffer self_d = get_device_buffer(info[1], "scatter: self");
   const DeviceBuffer idx_d = get_device_buffer(info[2], "scatter: index");
   same_device(env, self_d, idx_d);
@@ -374,6 +377,7 @@ Napi::Value CudaScatter(const Napi::CallbackInfo& info) {
     case DType::Int64: launch_apply<int64_t, false>(env, a, grid, stream, mode, lo, winner); break;
     case DType::UInt8: launch_apply<uint8_t, false>(env, a, grid, stream, mode, lo, winner); break;
     case DType::Bool: launch_apply<uint8_t, true>(env, a, grid, stream, mode, lo, winner); break;
+    default: fail(env, std::string("scatter: dtype ") + dtype_name(dt) + " is not supported on CUDA (the runtime computes 16-bit floats in float32)");
   }
   return env.Undefined();
 }

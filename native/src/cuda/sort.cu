@@ -360,6 +360,8 @@ Napi::Value CudaSort(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) throw Napi::TypeError::New(env, "cudaSort: expected (dtype, values, indices, input, descending, stable)");
   const DType dt = get_dtype(info[0]);
+  // 16-bit floats reach this impl widened to float32 (runtime/ops/half.ts); refuse them rather than misread.
+  if (is_half_dtype(dt)) fail(info.Env(), "sort: float16/bfloat16 are not supported by this CUDA impl (expected float32 or wider)");
   const DeviceBuffer vals_d = get_device_buffer(info[1], "sort: values");
   const DeviceBuffer idx_d = get_device_buffer(info[2], "sort: indices");
   const DeviceBuffer in_d = get_device_buffer(info[3], "sort: input");

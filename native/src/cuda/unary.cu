@@ -1,6 +1,8 @@
 // cudaUnary(op, dtype, out, input): ops/unary.cc on CUDA blocks, same checks,
 // same meta layout ([ndim, shape..., outOffset, outStrides..., inOffset,
 // inStrides...]) and the same functors (cpu/unary.h), compiled for the device.
+// float16 / bfloat16 inputs run the float functor on the widened value and
+// round the result back (core/half.h), as PyTorch's opmath does.
 #include <napi.h>
 
 #include <string>
@@ -22,7 +24,10 @@ constexpr bool kPred = OP == UnaryOp::LogicalNot || OP == UnaryOp::IsNan || OP =
 template <UnaryOp OP, class T>
 struct UnaryF {
   __device__ __forceinline__ auto operator()(T x) const {
-    if constexpr (kPred<OP>) return unary_pred<OP, T>(x);
+    if constexpr (is_half_v<T>) {
+      if constexpr (kPred<OP>) return unary_pred<OP, float>(to_float(x));
+      else return from_float<T>(unary_float<OP, float>(to_float(x)));
+    } else if constexpr (kPred<OP>) return unary_pred<OP, T>(x);
     else if constexpr (std::is_floating_point_v<T>) return unary_float<OP, T>(x);
     else return unary_int<OP, T>(x);
   }
@@ -55,7 +60,7 @@ template <class T, int... I>
 void dispatch_op(Napi::Env env, int device, int op, const Iter<2>& it, std::integer_sequence<int, I...>) {
   auto one = [&](auto tag) {
     constexpr UnaryOp OP = decltype(tag)::value;
-    if constexpr (std::is_floating_point_v<T> || kIntegral<OP>) run<OP, T>(env, device, it);
+    if constexpr (std::is_floating_point_v<T> || is_half_v<T> || kIntegral<OP>) run<OP, T>(env, device, it);
   };
   ((op == I ? one(std::integral_constant<UnaryOp, static_cast<UnaryOp>(I)>{}) : void()), ...);
 }
@@ -63,7 +68,7 @@ void dispatch_op(Napi::Env env, int device, int op, const Iter<2>& it, std::inte
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   const int op = info[0].As<Napi::Number>().Int32Value();
-  const DType dt = get_dtype(info[1]);
+  const DType dt = get_dtype_any(info[1]);
   if (op < 0 || op >= static_cast<int>(UnaryOp::Count)) fail(env, "unary: unknown op code");
   const UnaryOp uop = static_cast<UnaryOp>(op);
   constexpr auto kOps = std::make_integer_sequence<int, static_cast<int>(UnaryOp::Count)>{};
@@ -80,7 +85,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const size_t es[2] = {unary_returns_bool(uop) ? size_t{1} : itemsize(dt), itemsize(dt)};
   MetaReader m(env);
   const Iter<2> it = read_iter<2>(env, m, bufs, es);
-  dispatch_dtype(dt, [&](auto t) {
+  dispatch_dtype_half(dt, [&](auto t) {
     using T = decltype(t);
     dispatch_op<T>(env, device, op, it, kOps);
     return 0;

@@ -2,7 +2,8 @@
 // blocks, same meta layout (4 operand layouts over one shape: [ndim, shape...,
 // out, cond, a, b] each as [offset, strides...]). cond is bool; JS scalars and
 // host memory holding one broadcast element (0-dim CPU tensors) travel with
-// the launch.
+// the launch. Any dtype, float16 / bfloat16 included (pure selection: their
+// bits are copied; a scalar rounds as a cast would).
 #include <napi.h>
 
 #include "core.h"
@@ -19,7 +20,7 @@ struct WhereF {
 
 Napi::Value Where(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const DType dt = get_dtype(info[0]);
+  const DType dt = get_dtype_any(info[0]);
   const size_t es = itemsize(dt);
   Operands<4> ops;
   Operand opd[4];
@@ -43,7 +44,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   const Operand* list[4] = {&opd[0], &opd[1], (ops.scalar_mask & 4u) ? nullptr : &opd[2],
                             (ops.scalar_mask & 8u) ? nullptr : &opd[3]};
   host_operands_to_scalars(env, it, ops, list, sizes, device);
-  dispatch_dtype(dt, [&](auto t) {
+  dispatch_dtype_half(dt, [&](auto t) {
     using T = decltype(t);
     launch_elementwise<T, bool, T, T>(env, device, it, ops, WhereF<T>{}, "cudaWhere");
     return 0;

@@ -1,6 +1,7 @@
 // cat(dtype, outBuf, parts: ArrayBuffer[]): copies every part into its slice of
 // out along `dim` in one call (cat is often used on small tensors, where a call
-// per part costs more than the copying). All parts have `dtype`.
+// per part costs more than the copying). All parts have `dtype` (any dtype,
+// float16 / bfloat16 included: only its element size matters).
 // Meta: [ndim, dim, nparts, outShape..., outOffset, outStrides...,
 //        then per part: sizeAlongDim, offset, strides...].
 #include <napi.h>
@@ -17,7 +18,7 @@ namespace {
 
 Napi::Value Cat(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  DType dt = get_dtype(info[0]);
+  DType dt = get_dtype_any(info[0]);
   const size_t es = itemsize(dt);
   Buffer out = get_buffer(info[1], "cat: output");
   if (!info[2].IsArray()) fail(env, "cat: expected an array of buffers");

@@ -3,6 +3,7 @@
 // srcStrides...]. This one entry point serves contiguous(), clone(), to(dtype),
 // cat/stack and every assignment into a view.
 // fill(dtype, buf, value): Meta: [ndim, shape..., offset, strides...].
+// Both take float16 / bfloat16 (converted through float, core/half.h).
 #include <napi.h>
 
 #include <cstring>
@@ -17,14 +18,14 @@ namespace {
 
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  DType dt = get_dtype(info[0]), st = get_dtype(info[1]);
+  DType dt = get_dtype_any(info[0]), st = get_dtype_any(info[1]);
   Buffer bufs[2] = {get_buffer(info[2], "copy: destination"), get_buffer(info[3], "copy: source")};
   size_t es[2] = {itemsize(dt), itemsize(st)};
   MetaReader m(env);
   Iter<2> it = read_iter<2>(env, m, bufs, es);
-  dispatch_all(dt, [&](auto d) {
+  dispatch_all_half(dt, [&](auto d) {
     using D = decltype(d);
-    dispatch_all(st, [&](auto s) {
+    dispatch_all_half(st, [&](auto s) {
       using S = decltype(s);
       auto inner = [](char* const* p, const int64_t* str, int64_t n) {
         if constexpr (std::is_same_v<D, S>) {
@@ -45,7 +46,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
 
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  DType dt = get_dtype(info[0]);
+  DType dt = get_dtype_any(info[0]);
   Buffer bufs[1] = {get_buffer(info[1], "fill: destination")};
   size_t es[1] = {itemsize(dt)};
   double dv = 0;
@@ -60,9 +61,12 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   }
   MetaReader m(env);
   Iter<1> it = read_iter<1>(env, m, bufs, es);
-  dispatch_all(dt, [&](auto d) {
+  dispatch_all_half(dt, [&](auto d) {
     using D = decltype(d);
-    D v = (big && std::is_same_v<D, int64_t>) ? static_cast<D>(iv) : convert<D>(dv);
+    D v = convert<D>(dv);
+    if constexpr (std::is_same_v<D, int64_t>) {
+      if (big) v = iv;
+    }
     auto inner = [v](char* const* p, const int64_t* s, int64_t n) {
       if (s[0] == sizeof(D)) {
         D* o = reinterpret_cast<D*>(p[0]);

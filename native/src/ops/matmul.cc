@@ -318,6 +318,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
       case DType::Int64: run_int<int64_t, false>(P); break;
       case DType::UInt8: run_int<uint8_t, false>(P); break;
       case DType::Bool: run_int<uint8_t, true>(P); break;
+      case DType::Float16: case DType::BFloat16: break;  // get_dtype refuses them (Note [16-bit dtypes at the entry points])
     }
   } catch (const std::bad_alloc&) {
     ok = false;

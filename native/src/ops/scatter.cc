@@ -105,6 +105,7 @@ Scalar scalar_from(const Napi::Value& v, DType dt) {
     case DType::Int64: s.i64 = i; break;
     case DType::UInt8: s.u8 = static_cast<uint8_t>(i); break;
     case DType::Bool: s.u8 = (is_big ? i != 0 : d != 0) ? 1 : 0; break;
+    case DType::Float16: case DType::BFloat16: break;  // get_dtype refuses them (Note [16-bit dtypes at the entry points])
   }
   return s;
 }
@@ -197,6 +198,7 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
     case DType::Int64: run_scatter<int64_t, false>(it, self_dim_stride, reduce); break;
     case DType::UInt8: run_scatter<uint8_t, false>(it, self_dim_stride, reduce); break;
     case DType::Bool: run_scatter<uint8_t, true>(it, self_dim_stride, reduce); break;
+    case DType::Float16: case DType::BFloat16: break;  // get_dtype refuses them (Note [16-bit dtypes at the entry points])
   }
   return env.Undefined();
 }

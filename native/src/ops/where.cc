@@ -1,6 +1,7 @@
 // where(dtype, outBuf, condBuf, aBuf | number, bBuf | number): out = cond ? a : b.
 // cond is bool; a, b and out have `dtype`. Meta: 4 operand layouts over one
 // shape: [ndim, shape..., out, cond, a, b] each as [offset, strides...].
+// Any dtype, float16 / bfloat16 included (a scalar rounds as a cast would).
 #include <napi.h>
 
 #include <cstring>
@@ -14,7 +15,7 @@ namespace {
 
 Napi::Value Where(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  DType dt = get_dtype(info[0]);
+  DType dt = get_dtype_any(info[0]);
   size_t es = itemsize(dt);
   alignas(8) char sa[8] = {}, sb[8] = {};
   Buffer bufs[4] = {get_buffer(info[1], "where: output"), get_buffer(info[2], "where: condition"), {}, {}};
@@ -24,7 +25,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
     const Napi::Value& v = info[3 + k];
     if (v.IsNumber() || v.IsBoolean()) {
       double d = v.IsBoolean() ? (v.As<Napi::Boolean>().Value() ? 1.0 : 0.0) : v.As<Napi::Number>().DoubleValue();
-      dispatch_all(dt, [&](auto t) {
+      dispatch_all_half(dt, [&](auto t) {
         using T = decltype(t);
         T tv = convert<T>(d);
         std::memcpy(scal[k], &tv, sizeof(T));
@@ -40,7 +41,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   size_t sizes[4] = {es, 1, es, es};
   MetaReader m(env);
   Iter<4> it = read_iter<4>(env, m, bufs, sizes, mask);
-  dispatch_all(dt, [&](auto t) {
+  dispatch_all_half(dt, [&](auto t) {
     using T = decltype(t);
     iter_parallel(it, [](char* const* p, const int64_t* s, int64_t n) {
       char *o = p[0], *c = p[1], *a = p[2], *b = p[3];

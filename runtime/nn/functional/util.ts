@@ -11,7 +11,7 @@ import "../../ops/reduce";
 export type Reduction = "mean" | "sum" | "none";
 
 /** @internal PyTorch's scalar type names, for messages */
-export const SCALAR_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" };
+export const SCALAR_NAME: Record<DType, string> = { float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool", float16: "Half", bfloat16: "BFloat16" };
 
 /** @internal validates a reduction name */
 export function checkReduction(r: string): Reduction {
