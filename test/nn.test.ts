@@ -500,6 +500,17 @@ describe("Module API", () => {
     net.to({ dtype: "float32", device: "cpu" });
     expect(w.dtype).toBe("float32");
     net.to("cpu").float();
+    // half()/bfloat16() round each parameter as the tensor casts do (checked against PyTorch in half.test.ts)
+    const asHalf = w.half().tolist();
+    expect(net.half()).toBe(net);
+    expect(w.dtype).toBe("float16");
+    expect(w.tolist()).toEqual(asHalf);
+    expect((net as unknown as { steps: Tensor }).steps.dtype).toBe("int64");
+    const asBf16 = w.float().bfloat16().tolist();
+    expect(net.bfloat16().fc.weight.dtype).toBe("bfloat16");
+    expect(w.tolist()).toEqual(asBf16);
+    expect(w).toBeInstanceOf(nn.Parameter);
+    net.float();
     expect(() => net.to("int64")).toThrow("nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=int64");
     const y = net.eval().forward(torch.randn(2, 4), torch.tensor([1, 2]));
     expect(y.dtype).toBe("float32");

@@ -373,6 +373,16 @@ export class Module {
     return this.to("float64");
   }
 
+  /** Casts floating parameters and buffers to float16. @example net.half() */
+  half(): this {
+    return this.to("float16");
+  }
+
+  /** Casts floating parameters and buffers to bfloat16. @example net.bfloat16() */
+  bfloat16(): this {
+    return this.to("bfloat16");
+  }
+
   /** Moves parameters and buffers to the CPU. @example net.cpu() */
   cpu(): this {
     return this.to("cpu");
