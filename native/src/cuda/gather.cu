@@ -17,6 +17,7 @@
 #include "../core/registry.h"
 #include "../cpu/gather.h"
 #include "core.h"
+#include "launch.cuh"
 
 namespace tl {
 namespace cuda {
@@ -25,24 +26,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr unsigned long long kNoBad = ~0ull;
 
-// Element offsets of N operands over one row-major iteration.
-template <int N>
-struct Offsets {
-  int ndim = 0;
-  int64_t shape[kMaxDims];
-  int64_t strides[N][kMaxDims];  // elements
-};
 
-template <int N>
-__device__ __forceinline__ void offsets_of(const Offsets<N>& L, int64_t pos, int64_t* off) {
-  for (int k = 0; k < N; ++k) off[k] = 0;
-  for (int d = L.ndim - 1; d >= 0; --d) {
-    // The outermost coordinate needs no modulo: pos < numel.
-    const int64_t c = d == 0 ? pos : pos % L.shape[d];
-    if (d > 0) pos /= L.shape[d];
-    for (int k = 0; k < N; ++k) off[k] += c * L.strides[k][d];
-  }
-}
 
 struct GatherArgs {
   Offsets<3> it;  // out, in (stride 0 along dim), index
@@ -71,17 +55,7 @@ __global__ void gather_kernel(GatherArgs a) {
   }
 }
 
-unsigned grid_for(int device, int64_t work) {
-  const int64_t want = (work + kThreads - 1) / kThreads;
-  const int64_t cap = static_cast<int64_t>(std::max(1, multiprocessor_count(device))) * 32;
-  return static_cast<unsigned>(std::max<int64_t>(1, std::min(want, cap)));
-}
 
-void same_device(Napi::Env env, const DeviceBuffer& a, const DeviceBuffer& b) {
-  if (a.device != b.device)
-    fail(env, "Expected all tensors to be on the same device, but found at least two devices, cuda:" +
-                  std::to_string(a.device) + " and cuda:" + std::to_string(b.device) + "!");
-}
 
 Napi::Value CudaGather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -164,7 +138,7 @@ Napi::Value CudaGather(const Napi::CallbackInfo& info) {
   DeviceScratch flag(env, device, sizeof(unsigned long long));
   a.first_bad = static_cast<unsigned long long*>(flag.get());
   check(env, cudaMemsetAsync(a.first_bad, 0xFF, sizeof(unsigned long long), stream), "gather: clearing the error flag");
-  const unsigned grid = grid_for(device, numel);
+  const unsigned grid = grid_for(device, numel, kThreads, 32);
   switch (el) {
     case 1: gather_kernel<uint8_t><<<grid, kThreads, 0, stream>>>(a); break;
     case 4: gather_kernel<uint32_t><<<grid, kThreads, 0, stream>>>(a); break;

@@ -33,6 +33,7 @@
 #include "../core/args.h"
 #include "../core/registry.h"
 #include "core.h"
+#include "launch.cuh"
 #include "cublas.h"
 
 namespace tl {
@@ -247,11 +248,6 @@ bool run_cublas(Napi::Env env, int device, cudaStream_t stream, const Problem& P
   return true;
 }
 
-void same_device(Napi::Env env, const DeviceBuffer& a, const DeviceBuffer& b) {
-  if (a.device != b.device)
-    fail(env, "Expected all tensors to be on the same device, but found at least two devices, cuda:" +
-                  std::to_string(a.device) + " and cuda:" + std::to_string(b.device) + "!");
-}
 
 Napi::Value CudaMatmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -20,6 +20,7 @@
 #include "../core/registry.h"
 #include "../cpu/nonzero.h"
 #include "core.h"
+#include "launch.cuh"
 
 namespace tl {
 namespace cuda {
@@ -134,10 +135,6 @@ __global__ void write_kernel(Layout L, int64_t chunks, const int64_t* starts, in
   }
 }
 
-unsigned grid_for(int device, int64_t chunks) {
-  const int64_t cap = static_cast<int64_t>(std::max(1, multiprocessor_count(device))) * 8;
-  return static_cast<unsigned>(std::max<int64_t>(1, std::min(chunks, cap)));
-}
 
 template <class T>
 int64_t run_nonzero(Napi::Env env, int device, const Layout& L, const DeviceBuffer* out) {
@@ -147,7 +144,7 @@ int64_t run_nonzero(Napi::Env env, int device, const Layout& L, const DeviceBuff
   DeviceScratch starts(env, device, static_cast<size_t>(chunks + 1) * sizeof(int64_t));
   auto* cnt = static_cast<uint32_t*>(counts.get());
   auto* st = static_cast<int64_t*>(starts.get());
-  const unsigned grid = grid_for(device, chunks);
+  const unsigned grid = grid_for(device, chunks, 1, 8);
   count_kernel<T><<<grid, kThreads, 0, stream>>>(L, chunks, cnt);
   check_launch(env, "nonzero: count");
   scan_kernel<<<1, kScanThreads, 0, stream>>>(cnt, chunks, st);

@@ -31,6 +31,7 @@
 #include "../core/registry.h"
 #include "../cpu/scatter.h"
 #include "core.h"
+#include "launch.cuh"
 
 namespace tl {
 namespace cuda {
@@ -47,22 +48,7 @@ constexpr unsigned long long kNoBad = ~0ull;
 constexpr int64_t kMinSpan = int64_t{1} << 24;
 constexpr int64_t kMaxSpanPerIndex = 8;
 
-template <int N>
-struct Offsets {
-  int ndim = 0;
-  int64_t shape[kMaxDims];
-  int64_t strides[N][kMaxDims];  // elements
-};
 
-template <int N>
-__device__ __forceinline__ void offsets_of(const Offsets<N>& L, int64_t pos, int64_t* off) {
-  for (int k = 0; k < N; ++k) off[k] = 0;
-  for (int d = L.ndim - 1; d >= 0; --d) {
-    const int64_t c = d == 0 ? pos : pos % L.shape[d];
-    if (d > 0) pos /= L.shape[d];
-    for (int k = 0; k < N; ++k) off[k] += c * L.strides[k][d];
-  }
-}
 
 struct ScatterArgs {
   Offsets<3> it;  // self (stride 0 along dim), index, src
@@ -211,17 +197,7 @@ uint64_t scalar_bits(const Napi::Value& v, DType dt) {
   return bits;
 }
 
-unsigned grid_for(int device, int64_t work) {
-  const int64_t want = (work + kThreads - 1) / kThreads;
-  const int64_t cap = static_cast<int64_t>(std::max(1, multiprocessor_count(device))) * 32;
-  return static_cast<unsigned>(std::max<int64_t>(1, std::min(want, cap)));
-}
 
-void same_device(Napi::Env env, const DeviceBuffer& a, const DeviceBuffer& b) {
-  if (a.device != b.device)
-    fail(env, "Expected all tensors to be on the same device, but found at least two devices, cuda:" +
-                  std::to_string(a.device) + " and cuda:" + std::to_string(b.device) + "!");
-}
 
 template <class T, bool IsBool>
 void launch_apply(Napi::Env env, const ScatterArgs& a, unsigned grid, cudaStream_t s, int mode, int64_t lo,
@@ -326,7 +302,7 @@ Napi::Value CudaScatter(const Napi::CallbackInfo& info) {
   const int device = self_d.device;
   DeviceGuard guard(device);
   cudaStream_t stream = current_stream(device);
-  const unsigned grid = grid_for(device, numel);
+  const unsigned grid = grid_for(device, numel, kThreads, 32);
   {
     DeviceScratch flag(env, device, sizeof(unsigned long long));
     auto* first_bad = static_cast<unsigned long long*>(flag.get());

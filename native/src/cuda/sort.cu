@@ -32,6 +32,7 @@
 #include "../core/registry.h"
 #include "../cpu/sort.h"
 #include "core.h"
+#include "launch.cuh"
 
 namespace tl {
 namespace cuda {
@@ -238,11 +239,6 @@ __global__ void merge_kernel(const Rec* src, Rec* dst, int64_t rows, int64_t len
   }
 }
 
-unsigned grid_for(int device, int64_t work, int per_block) {
-  const int64_t want = (work + per_block - 1) / per_block;
-  const int64_t cap = static_cast<int64_t>(std::max(1, multiprocessor_count(device))) * 16;
-  return static_cast<unsigned>(std::max<int64_t>(1, std::min(want, cap)));
-}
 
 int shared_limit(Napi::Env env, int device) {
   int v = 0;
@@ -282,10 +278,10 @@ Rec* sort_records(Napi::Env env, int device, cudaStream_t stream, Rec* a, Rec* b
   const size_t bytes = static_cast<size_t>(S) * sizeof(Rec);
   allow_shared(env, tile_kernel<Rec>, bytes);
   const int64_t tiles = rows * ((len + S - 1) / S);
-  tile_kernel<Rec><<<grid_for(device, tiles, 1), kThreads, bytes, stream>>>(a, rows, len, S);
+  tile_kernel<Rec><<<grid_for(device, tiles, 1, 16), kThreads, bytes, stream>>>(a, rows, len, S);
   check_launch(env, "sort: tiles");
   for (int64_t w = S; w < len; w *= 2) {
-    merge_kernel<Rec><<<grid_for(device, rows * len, kThreads), kThreads, 0, stream>>>(a, b, rows, len, w);
+    merge_kernel<Rec><<<grid_for(device, rows * len, kThreads, 16), kThreads, 0, stream>>>(a, b, rows, len, w);
     check_launch(env, "sort: merge");
     std::swap(a, b);
   }
@@ -304,7 +300,7 @@ void sort_long(Napi::Env env, int device, cudaStream_t stream, const Rows& R, bo
   // A copy of the input only when values overwrite it before unpack reads it.
   DeviceScratch copy(env, device, alias ? static_cast<size_t>(n) * sizeof(T) : sizeof(T));
   T* cp = alias ? static_cast<T*>(copy.get()) : nullptr;
-  const unsigned grid = grid_for(device, n, kThreads);
+  const unsigned grid = grid_for(device, n, kThreads, 16);
   pack_kernel<T, Rec><<<grid, kThreads, 0, stream>>>(R, static_cast<Rec*>(a.get()), cp, desc);
   check_launch(env, "sort: pack");
   const Rec* sorted = sort_records<Rec>(env, device, stream, static_cast<Rec*>(a.get()), static_cast<Rec*>(b.get()),
@@ -331,7 +327,7 @@ bool try_fused(Napi::Env env, int device, cudaStream_t stream, const Rows& R, bo
   const int per_block = std::max(1, kMinSlots / S);
   const size_t bytes = fused_bytes<T, Rec>(S, per_block);
   allow_shared(env, fused_kernel<T, Rec>, bytes);
-  const unsigned grid = grid_for(device, R.rows, per_block);
+  const unsigned grid = grid_for(device, R.rows, per_block, 16);
   fused_kernel<T, Rec><<<grid, kThreads, bytes, stream>>>(R, S, log2i(S), per_block, desc);
   check_launch(env, "sort");
   return true;
@@ -350,11 +346,6 @@ void run_sort(Napi::Env env, int device, const Rows& R, bool desc, bool alias) {
   sort_long<T, Wide>(env, device, stream, R, desc, alias);
 }
 
-void same_device(Napi::Env env, const DeviceBuffer& a, const DeviceBuffer& b) {
-  if (a.device != b.device)
-    fail(env, "Expected all tensors to be on the same device, but found at least two devices, cuda:" +
-                  std::to_string(a.device) + " and cuda:" + std::to_string(b.device) + "!");
-}
 
 Napi::Value CudaSort(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
