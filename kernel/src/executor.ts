@@ -83,6 +83,7 @@ const UNTERMINATED_TEMPLATE = 1160;
 
 /** The TypeScript fork tslab compiles with (only what is used here). */
 interface TsFork {
+  sys: WatchSys;
   createWatchCompilerHost: (...args: unknown[]) => unknown;
   transpileModule: (input: string, options: { fileName?: string; compilerOptions?: Record<string, unknown> }) => {
     outputText: string;
@@ -93,6 +94,44 @@ interface TsFork {
 }
 
 const tslabRequire = Module.createRequire(require.resolve("tslab/dist/converter"));
+
+type Watcher = { close(): void };
+type WatchSys = Record<string, unknown> & {
+  watchFile?: (...args: unknown[]) => Watcher;
+  watchDirectory?: (...args: unknown[]) => Watcher;
+};
+
+/**
+ * `sys` with its file and directory watchers created on a later turn of the event loop. The watch
+ * program asks for them while it builds (for the places a failed module lookup might appear,
+ * TypeScript walks node_modules to emulate a recursive watch: about 0.2 s of the first cell), and
+ * nothing can change on disk that a cell could see before the cell's reply has gone out.
+ */
+function deferWatchers(sys: WatchSys): WatchSys {
+  const view = Object.create(sys) as WatchSys;
+  const queue: Array<() => void> = [];
+  const flush = () => {
+    for (const start of queue.splice(0)) start();
+  };
+  const defer = (method: "watchFile" | "watchDirectory") =>
+    function (...args: unknown[]): Watcher {
+      let watcher: Watcher | undefined;
+      let closed = false;
+      if (queue.length === 0) setImmediate(flush).unref();
+      queue.push(() => {
+        if (!closed) watcher = (sys[method] as (...a: unknown[]) => Watcher).apply(sys, args);
+      });
+      return {
+        close: () => {
+          closed = true;
+          watcher?.close();
+        },
+      };
+    };
+  if (typeof sys.watchFile === "function") view.watchFile = defer("watchFile");
+  if (typeof sys.watchDirectory === "function") view.watchDirectory = defer("watchDirectory");
+  return view;
+}
 
 /** The last ESM→CommonJS pass of the main output: its input (which carries the first map inline) and its own map, made on demand. */
 interface Transpiled {
@@ -116,6 +155,7 @@ function loadConverter(): { conv: ConverterModule; ts: TsFork } {
   const origHost = ts.createWatchCompilerHost;
   const origTranspile = ts.transpileModule;
   const override = (name: string, value: unknown) => Object.defineProperty(view, name, { value, enumerable: true, configurable: true, writable: true });
+  override("sys", deferWatchers(ts.sys));
   override("createWatchCompilerHost", function (this: unknown, ...args: unknown[]) {
     if (Array.isArray(args[0]) && args[1] && typeof args[1] === "object") {
       const given = args[1] as { types?: string[] };
