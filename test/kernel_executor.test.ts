@@ -330,3 +330,53 @@ describe("TsExecutor in a child process", () => {
     expect(res.after).toBe("42");
   }, 120_000);
 });
+
+// Note [first cell] in kernel/src/executor.ts: a fresh kernel checks its first cell before @types/node
+// is loaded. Each case needs a fresh executor, so they run in a child process.
+describe("TsExecutor: the first cell, before @types/node is loaded", () => {
+  it("reports the same errors and results as with Node's types, and loads them while idle", () => {
+    ensureBuilt();
+    const script = `
+      const { TsExecutor } = require(${JSON.stringify(dist)});
+      const io = { stream() {}, display() {}, clearOutput() {}, input: async () => "" };
+      const show = (o) => o.status === "ok" ? (o.result ? o.result["text/plain"] : "") : "error " + o.error.evalue;
+      (async () => {
+        const res = {};
+        let ex = new TsExecutor();
+        // Error.captureStackTrace is declared by @types/node only, and is not one of the names that
+        // load Node's types before the check: the check without them fails, the one with them passes.
+        res.nodeOnly = show(await ex.execute("const e: { stack?: string } = {};\\nError.captureStackTrace(e);\\ntypeof e.stack", io));
+        res.nodeOnlyThen = show(await ex.execute("const b: Buffer = Buffer.from('abc');\\nb.length", io));
+        ex.close();
+
+        ex = new TsExecutor();
+        res.typeError = show(await ex.execute("const s: string = 1;", io));
+        ex.close();
+
+        ex = new TsExecutor();
+        res.plain = show(await ex.execute("const t = torch.ones([2, 3]);\\nt.sum().item()", io));
+        const before = ex.complete("process.versi", 13).matches;
+        // the executor loads @types/node after 300 ms of idleness
+        await new Promise((r) => setTimeout(r, 400));
+        const t0 = Date.now();
+        while (Date.now() - t0 < 10000 && !ex.complete("process.versi", 13).matches.includes("version")) await new Promise((r) => setTimeout(r, 100));
+        res.completedBefore = before.includes("version");
+        res.completedAfter = Date.now() - t0 < 10000;
+        res.later = show(await ex.execute("import * as os from 'os';\\ntypeof os.cpus().length", io));
+        ex.close();
+        process.stdout.write(JSON.stringify(res));
+        process.exit(0);
+      })();`;
+    const child = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 90_000 });
+    expect(child.stderr).toBe("");
+    const res = JSON.parse(child.stdout);
+    expect(res.nodeOnly).toBe("'string'");
+    expect(res.nodeOnlyThen).toBe("3");
+    expect(res.typeError).toBe("error cell:1:7 - Type 'number' is not assignable to type 'string'.");
+    expect(res.plain).toBe("6");
+    // the first cell did not need Node's types, so they were loaded after it, not before
+    expect(res.completedBefore).toBe(false);
+    expect(res.completedAfter).toBe(true);
+    expect(res.later).toBe("'number'");
+  }, 120_000);
+});

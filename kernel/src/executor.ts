@@ -31,6 +31,7 @@ import type {
   MimeBundle,
 } from "./api";
 import { plainText, toBundle } from "./bundle";
+import { fastCommonJs, LineOrigin, TsApi } from "./cjs";
 import { requireCached, saveCodeCaches } from "./codecache";
 import { createGlobals, globalDecls } from "./globals";
 
@@ -136,10 +137,26 @@ function deferWatchers(sys: WatchSys): WatchSys {
 /** The last ESM→CommonJS pass of the main output: its input (which carries the first map inline) and its own map, made on demand. */
 interface Transpiled {
   input: string;
-  map: () => string | undefined;
+  map: () => EntryFinder | undefined;
+}
+/** What CellMap needs of a source map (a Module.SourceMap, or fastCommonJs's line table). */
+type EntryFinder = { findEntry(line: number, column: number): Partial<Module.SourceMapping> };
+
+function lineTable(lines: Array<LineOrigin | undefined>): EntryFinder {
+  return {
+    findEntry: (line, column) => {
+      const o = lines[line];
+      if (!o) return {};
+      const originalColumn = Math.max(0, column - o.shift);
+      return { generatedLine: line, generatedColumn: column, originalLine: o.line, originalColumn };
+    },
+  };
 }
 let lastTranspile: Transpiled | undefined;
 let capturing = false;
+/** The compiler options of the converter's watch program (the executor adds `types` later). */
+let watchOptions: WatchOptions | undefined;
+type WatchOptions = Record<string, unknown> & { types?: string[] };
 
 /**
  * Loads tslab's converter so that it emits source maps (see the file comment). The fork's exports are
@@ -159,22 +176,34 @@ function loadConverter(): { conv: ConverterModule; ts: TsFork } {
   override("createWatchCompilerHost", function (this: unknown, ...args: unknown[]) {
     if (Array.isArray(args[0]) && args[1] && typeof args[1] === "object") {
       const given = args[1] as { types?: string[] };
-      // Only @types/node's globals are included automatically: tslab's default takes every @types
-      // package under node_modules (jest's, babel's...), which was most of the start-up time in a
-      // project folder. Imports still find their packages' types.
-      args[1] = { ...given, inlineSourceMap: true, sourceMap: false, types: given.types ?? ["node"] };
+      // No @types package is included at first: tslab's default takes every one under node_modules
+      // (jest's, babel's...), and even @types/node alone is 2.3 MB of declarations to parse (about
+      // 0.8 s). The executor adds @types/node after the first cell (Note [first cell]). Imports still
+      // find their packages' types.
+      watchOptions = { ...(given as WatchOptions), inlineSourceMap: true, sourceMap: false, types: given.types ?? [] };
+      args[1] = watchOptions;
     }
     return origHost.apply(ts, args);
   });
   override("transpileModule", function (input: string, options: Parameters<TsFork["transpileModule"]>[1]) {
+    // tslab's ESM→CommonJS pass (its only call with this file name)
+    const esmPass = options?.fileName === "custom.js";
+    const fast = esmPass ? fastCommonJs(ts as unknown as TsApi, input) : undefined;
+    if (fast) {
+      if (capturing) lastTranspile = { input, map: () => lineTable(fast.lines) };
+      return { outputText: fast.output };
+    }
     const out = origTranspile.call(ts, input, options);
     // The CommonJS pass's own source map is only needed when the cell fails: keep what it takes to
     // redo the pass with a map then (generating it for every cell cost about 10% of a trivial cell).
-    if (capturing && options?.fileName === "custom.js") {
+    if (capturing && esmPass) {
       lastTranspile = {
         input,
         map: () =>
-          origTranspile.call(ts, input, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false } }).sourceMapText,
+          decodeMap(
+            origTranspile.call(ts, input, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false } })
+              .sourceMapText,
+          ),
       };
     }
     return out;
@@ -212,7 +241,7 @@ function decodeMap(json: string | undefined): Module.SourceMap | undefined {
 
 /** Maps positions in the CommonJS output (0-based) back to the cell source (0-based); decodes its maps on first use. */
 class CellMap {
-  private maps: { cjs: Module.SourceMap | undefined; esm: Module.SourceMap | undefined } | undefined;
+  private maps: { cjs: EntryFinder | undefined; esm: Module.SourceMap | undefined } | undefined;
 
   private constructor(
     private readonly transpile: Transpiled | undefined,
@@ -223,15 +252,15 @@ class CellMap {
     return new CellMap(transpile, srcLines);
   }
 
-  private decoded(): { cjs: Module.SourceMap | undefined; esm: Module.SourceMap | undefined } {
+  private decoded(): { cjs: EntryFinder | undefined; esm: Module.SourceMap | undefined } {
     if (this.maps) return this.maps;
     const t = this.transpile;
     if (!t) return (this.maps = { cjs: undefined, esm: undefined });
     const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(t.input);
     const esm = m ? decodeMap(Buffer.from(m[1], "base64").toString("utf8")) : undefined;
-    let cjs: Module.SourceMap | undefined;
+    let cjs: EntryFinder | undefined;
     try {
-      cjs = esm ? decodeMap(t.map()) : undefined;
+      cjs = esm ? t.map() : undefined;
     } catch {
       cjs = undefined;
     }
@@ -283,6 +312,17 @@ class KeyboardInterrupt extends Error {
 
 const CELL_FILE = /torchlab-cell-(\d+)\.js:(\d+):(\d+)/g;
 const BRIDGE = "__torchlab_kernel__";
+/** How long the kernel must have been idle before it loads @types/node (see scheduleNodeTypes). */
+const NODE_TYPES_IDLE_MS = 300;
+/**
+ * Names that only @types/node declares (and module names Node provides): a first cell that mentions
+ * one is checked with Node's types straight away instead of failing a check without them first.
+ * Only a shortcut: Note [first cell] stays right for cells it misses.
+ */
+const NODE_NAMES = new RegExp(
+  String.raw`\b(console|process|require|module|exports|Buffer|global|NodeJS|__dirname|__filename|(set|clear)(Timeout|Interval|Immediate)|queueMicrotask|structuredClone|performance|fetch|URL|URLSearchParams|TextEncoder|TextDecoder|AbortController|EventTarget|Blob|atob|btoa)\b` +
+    String.raw`|\bfrom\s*["'](node:|(` + Module.builtinModules.map((m) => m.replace(/[/.]/g, "\\$&")).join("|") + String.raw`)["'/])`,
+);
 
 function isErrorLike(e: unknown): e is Error {
   return util.types.isNativeError(e) || (e !== null && typeof e === "object" && typeof (e as Error).message === "string" && typeof (e as Error).stack === "string");
@@ -314,6 +354,10 @@ export class TsExecutor implements Executor {
   private readonly convModule: ConverterModule;
   private readonly ts: TsFork;
   private prevDecl: string;
+  /** whether the converter's program has @types/node yet (Note [first cell]) */
+  private nodeTypes = false;
+  private nodeTypesTimer: NodeJS.Timeout | undefined;
+  private watchOptions: WatchOptions | undefined;
   private cachesSaved = false;
   private readonly als = new AsyncLocalStorage<CellContext>();
   private lastCtx: CellContext | undefined;
@@ -419,8 +463,52 @@ export class TsExecutor implements Executor {
   }
 
   private converter(): Converter {
-    if (!this.conv) this.conv = this.convModule.createConverter();
+    if (!this.conv) {
+      watchOptions = undefined;
+      this.conv = this.convModule.createConverter();
+      this.watchOptions = watchOptions;
+    }
     return this.conv;
+  }
+
+  /**
+   * Adds @types/node to the converter's program. Note [first cell]: a fresh kernel checks its first
+   * cell without @types/node, which saves parsing 2.3 MB of declarations before the first reply. A
+   * cell that fails that check is checked again with Node's types, so no error is reported that they
+   * would have prevented; and as cells are modules, Node's globals cannot change the meaning of a
+   * cell that checks without them. After the first cell the types are loaded while the kernel idles.
+   * TypeScript reuses a program's type directives while no file's imports change, so the options
+   * change is followed by a conversion whose only line is an import.
+   */
+  private loadNodeTypes(): boolean {
+    this.nodeTypes = true;
+    const options = this.watchOptions;
+    if (!options || !this.conv) return false;
+    const types = options.types ?? [];
+    if (!types.includes("node")) options.types = [...types, "node"];
+    try {
+      this.conv.convert(this.prevDecl, 'import type {} from "node:fs";');
+    } catch {
+      // the next cell reports whatever is wrong
+    }
+    return true;
+  }
+
+  /**
+   * Loads @types/node once the kernel has been idle for a moment: parsing it blocks the main thread
+   * (about 0.8 s), and a request that comes straight after a reply (the next cell of "run all", a
+   * shutdown) should not wait behind it. A cell that needs the types loads them itself.
+   */
+  private scheduleNodeTypes(afterCell: boolean): void {
+    if (this.nodeTypes) return;
+    if (this.nodeTypesTimer) {
+      if (afterCell) this.nodeTypesTimer.refresh();
+      return;
+    }
+    this.nodeTypesTimer = setTimeout(() => {
+      this.nodeTypesTimer = undefined;
+      if (!this.nodeTypes && this.conv) this.loadNodeTypes();
+    }, NODE_TYPES_IDLE_MS).unref();
   }
 
   private currentCtx(): CellContext | undefined {
@@ -678,13 +766,19 @@ export class TsExecutor implements Executor {
     capturing = true;
     lastTranspile = undefined;
     try {
+      if (!this.nodeTypes && this.conv && NODE_NAMES.test(code)) this.loadNodeTypes();
       converted = this.converter().convert(this.prevDecl, code);
+      if (!this.nodeTypes && converted.diagnostics.length > 0 && this.loadNodeTypes()) {
+        // An error counts only when the cell sees every type it will see from now on.
+        converted = this.converter().convert(this.prevDecl, code);
+      }
     } catch (e) {
       return { status: "error", error: this.toCellError(e, n) };
     } finally {
       capturing = false;
     }
     const transpile = lastTranspile;
+    this.scheduleNodeTypes(true);
     if (!this.cachesSaved) {
       // After the reply: TypeScript's functions the first cell compiled are in the cache then.
       this.cachesSaved = true;
@@ -768,6 +862,7 @@ export class TsExecutor implements Executor {
       const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
       const start = info.start;
       const end = info.end;
+      this.scheduleNodeTypes(false);
       return {
         matches: info.candidates,
         cursor_start: start,
@@ -788,6 +883,7 @@ export class TsExecutor implements Executor {
       const conv = this.converter();
       let info = conv.inspect(this.prevDecl, code, pos);
       if (!info && pos > 0) info = conv.inspect(this.prevDecl, code, pos - 1);
+      this.scheduleNodeTypes(false);
       if (!info) return { found: false, data: {}, metadata: {} };
       return { found: true, data: { "text/plain": quickInfoText(info) }, metadata: {} };
     } catch {
@@ -814,6 +910,7 @@ export class TsExecutor implements Executor {
 
   close(): void {
     this.interrupt();
+    if (this.nodeTypesTimer) clearTimeout(this.nodeTypesTimer);
     this.uninstallHooks();
     if (this.conv) {
       this.conv.close();
