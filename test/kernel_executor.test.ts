@@ -141,6 +141,13 @@ describe("TsExecutor: output", () => {
     expect(io.stderr()).toBe("err\n");
   });
 
+  it("shows process warnings in their cell, without Node's process id", async () => {
+    const { io } = await run('process.emitWarning("careful", "UserWarning");\ntorch.ones([1], { requiresGrad: true }).mul(2).grad');
+    await sleep(50);
+    expect(io.stderr()).toMatch(/^UserWarning: careful\nUserWarning: The \.grad attribute of a Tensor that is not a leaf/);
+    expect(io.stderr()).not.toContain("(node:");
+  });
+
   it("routes output after return to the cell that caused it", async () => {
     const a = recorder();
     await ex.execute('setTimeout(() => console.log("late A"), 100);\nPromise.resolve().then(() => setTimeout(() => console.error("later A"), 150));', a);

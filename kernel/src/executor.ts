@@ -377,6 +377,13 @@ export class TsExecutor implements Executor {
   private origStderrWrite: NodeJS.WriteStream["write"] | undefined;
   private readonly onUnhandledRejection = (reason: unknown) => this.reportLate("Unhandled promise rejection", reason);
   private readonly onUncaughtException = (error: unknown) => this.reportLate("Uncaught exception", error);
+  private readonly onWarning = (warning: Error) => {
+    const text = `${warning.name}: ${warning.message}\n`;
+    const ctx = this.currentCtx();
+    if (ctx) ctx.io.stream("stderr", text);
+    else this.writeRaw("stderr", text);
+  };
+  private nodeWarningListeners: Array<(w: Error) => void> = [];
   /** The preloaded runtime (`torch`). */
   readonly torch: Record<string, unknown>;
   /** The preloaded plotting module (`plt`), when available. */
@@ -609,6 +616,11 @@ export class TsExecutor implements Executor {
     proc.stderr.write = patch("stderr") as NodeJS.WriteStream["write"];
     proc.on("unhandledRejection", this.onUnhandledRejection);
     proc.on("uncaughtException", this.onUncaughtException);
+    // Node's own listener prints "(node:PID) UserWarning: ..." to the real stderr; a notebook shows
+    // the warning in the cell that caused it, as Python's do, without the process id.
+    this.nodeWarningListeners = proc.listeners("warning") as Array<(w: Error) => void>;
+    for (const l of this.nodeWarningListeners) proc.off("warning", l);
+    proc.on("warning", this.onWarning);
   }
 
   private uninstallHooks(): void {
@@ -619,6 +631,9 @@ export class TsExecutor implements Executor {
     if (this.origStderrWrite) proc.stderr.write = this.origStderrWrite;
     proc.off("unhandledRejection", this.onUnhandledRejection);
     proc.off("uncaughtException", this.onUncaughtException);
+    proc.off("warning", this.onWarning);
+    for (const l of this.nodeWarningListeners) proc.on("warning", l);
+    this.nodeWarningListeners = [];
   }
 
   /** An unhandled rejection or uncaught exception after its cell returned: an error stream to that cell. */
