@@ -88,6 +88,12 @@ describe("TsExecutor: running cells", () => {
     expect((await run("norm({ x: -3 })")).outcome.result).toEqual({ "text/plain": "3" });
   });
 
+  it("lets cells name torch's and plt's types", async () => {
+    expect((await run("let tt: torch.Tensor = torch.ones([2]);\nfunction inc(t: torch.Tensor): torch.Tensor { return t.add(1); }")).outcome).toEqual({ status: "ok" });
+    expect((await run("inc(tt)")).outcome.result?.["text/plain"]).toBe("tensor([2., 2.])");
+    expect((await run("const noFig: plt.Figure | undefined = undefined;\nnoFig")).outcome).toEqual({ status: "ok" });
+  });
+
   it("lets a re-run cell redefine a const", async () => {
     await run("const c = 1;");
     await run("const c = 'two';");

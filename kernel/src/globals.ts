@@ -28,8 +28,9 @@ export interface GlobalsHost {
 /** The type declarations of the preloaded names, in the converter's `prevDecl` form. */
 export function globalDecls(runtimeIndex: string, plotIndex: string | undefined): string {
   const lines = [
-    `declare const torch: typeof import(${JSON.stringify(stripJs(runtimeIndex))});`,
-    plotIndex ? `declare const plt: typeof import(${JSON.stringify(stripJs(plotIndex))});` : "",
+    // Namespace imports, not `declare const`: cells can then name types too (`let t: torch.Tensor`).
+    `import * as torch from ${JSON.stringify(stripJs(runtimeIndex))};`,
+    plotIndex ? `import * as plt from ${JSON.stringify(stripJs(plotIndex))};` : "",
     `interface DisplayOptions { displayId?: string; update?: boolean; metadata?: Record<string, unknown> }`,
     `interface DisplayFunction {`,
     `  /** Shows a value as display_data: its [Symbol.for("Jupyter.display")]() bundle, a tensor table, or text. */`,
