@@ -7,6 +7,7 @@
  * Every shell/control request: status busy (with the request as parent) first,
  * then the reply, then status idle. Shell requests run one at a time, in order.
  */
+import * as Module from "node:module";
 import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
@@ -55,10 +56,11 @@ function findPackageJson(): { version: string } {
   return { version: "0.0.0" };
 }
 
+/** The version of the compiler cells go through: tslab's TypeScript fork, not the project's `typescript`. */
 function typescriptVersion(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require("typescript/package.json").version as string;
+    const fromTslab = Module.createRequire(require.resolve("tslab/dist/converter"));
+    return (fromTslab("@tslab/typescript-for-tslab/package.json") as { version: string }).version;
   } catch {
     return "5";
   }
