@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the plot tests load charts in a real browser; python3-jupyter-*: the kernel is tested
-# with Jupyter's own client and conformance suite.
-pkgs=(cmake g++ make libopenblas-dev chromium python3-jupyter-client python3-jupyter-kernel-test python3-nbclient)
+# with Jupyter's own client and conformance suite; jupyter-notebook: the tutorial opens in it, and
+# a test runs the first-program notebook in it through headless chromium.
+pkgs=(cmake g++ make libopenblas-dev chromium jupyter-notebook python3-jupyter-client python3-jupyter-kernel-test python3-nbclient)
 if [[ "${1:-}" == "--bench" ]]; then pkgs+=(python3-torch python3-numpy); fi
 
 missing=()

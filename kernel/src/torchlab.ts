@@ -3,6 +3,7 @@
  * `torchlab`: the command line of the package.
  *
  *   torchlab run NOTEBOOK... [--output DIR | --inplace] [--timeout S] [--allow-errors] [--save-images DIR]
+ *   torchlab tutorial [--headless] [--out DIR] [JUPYTER OPTIONS...]
  *   torchlab help
  *
  * Exit status: 0 all cells ran, 1 a cell failed or a notebook could not be
@@ -26,10 +27,14 @@ commands:
         --allow-errors     run all cells even after errors, which then don't fail the run
         --save-images DIR  write SVG and PNG outputs to DIR/<notebook>-cell<N>-<k>.svg/.png
       cells tagged raises-exception may fail without failing the run
+  tutorial [--headless] [--out DIR] [JUPYTER OPTIONS...]
+      installs the kernelspec and opens the tutorial notebooks in JupyterLab or
+      Jupyter Notebook (other options go to Jupyter, e.g. --no-browser); without
+      Jupyter (or with --headless) runs the first-program notebook here and saves
+      its plot in --out DIR (default ./tutorial-output)
   help
       prints this text
 `;
-// LEAD: add the \`tutorial\` command's lines to USAGE above when it is wired in (see main below).
 
 /** A command line the commands cannot make sense of (exit status 2). */
 export class UsageError extends Error {
@@ -150,9 +155,8 @@ export async function torchlabMain(argv: string[]): Promise<number> {
       case "--help":
       case "-h":
         return help();
-      // LEAD: wire the tutorial command here, for example:
-      //   case "tutorial":
-      //     return await (await import("./tutorial")).tutorialMain(rest);
+      case "tutorial":
+        return await (await import("./tutorial")).tutorialMain(rest);
       case undefined:
         throw new UsageError("no command given");
       default:
