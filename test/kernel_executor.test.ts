@@ -368,14 +368,27 @@ describe("TsExecutor: the first cell, before @types/node is loaded", () => {
 
         ex = new TsExecutor();
         res.plain = show(await ex.execute("const t = torch.ones([2, 3]);\\nt.sum().item()", io));
-        const before = ex.complete("process.versi", 13).matches;
+        const before = ex.complete("Error.captureSta", 16).matches;
         // the executor loads @types/node after 300 ms of idleness
         await new Promise((r) => setTimeout(r, 400));
         const t0 = Date.now();
-        while (Date.now() - t0 < 10000 && !ex.complete("process.versi", 13).matches.includes("version")) await new Promise((r) => setTimeout(r, 100));
-        res.completedBefore = before.includes("version");
+        while (Date.now() - t0 < 10000 && !ex.complete("Error.captureSta", 16).matches.includes("captureStackTrace")) await new Promise((r) => setTimeout(r, 100));
+        res.completedBefore = before.includes("captureStackTrace");
         res.completedAfter = Date.now() - t0 < 10000;
         res.later = show(await ex.execute("import * as os from 'os';\\ntypeof os.cpus().length", io));
+        ex.close();
+
+        // plt's types wait too, until a cell, a completion or an inspection names plt
+        ex = new TsExecutor();
+        res.pltCompletion = ex.complete("plt.scat", 8).matches;
+        res.pltType = show(await ex.execute("const noFig: plt.Figure | undefined = undefined;\\ntypeof plt.scatter", io));
+        ex.close();
+
+        // a plt of the cell's own stays when plt's types arrive
+        ex = new TsExecutor();
+        res.ownPlt = show(await ex.execute("const plt = 5;\\nplt + 1", io));
+        await new Promise((r) => setTimeout(r, 1500));
+        res.ownPltLater = show(await ex.execute("plt * 2", io));
         ex.close();
         process.stdout.write(JSON.stringify(res));
         process.exit(0);
@@ -391,5 +404,9 @@ describe("TsExecutor: the first cell, before @types/node is loaded", () => {
     expect(res.completedBefore).toBe(false);
     expect(res.completedAfter).toBe(true);
     expect(res.later).toBe("'number'");
+    expect(res.pltCompletion).toContain("scatter");
+    expect(res.pltType).toBe("'function'");
+    expect(res.ownPlt).toBe("6");
+    expect(res.ownPltLater).toBe("10");
   }, 120_000);
 });

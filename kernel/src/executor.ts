@@ -33,7 +33,7 @@ import type {
 import { plainText, toBundle } from "./bundle";
 import { fastCommonJs, LineOrigin, TsApi } from "./cjs";
 import { requireCached, saveCodeCaches } from "./codecache";
-import { createGlobals, globalDecls } from "./globals";
+import { createGlobals, globalDecls, pltDecl } from "./globals";
 
 // ---- the parts of tslab's converter used here (tslab/dist/converter.d.ts pulls in its TypeScript fork's types) ----
 
@@ -357,6 +357,8 @@ export class TsExecutor implements Executor {
   /** whether the converter's program has @types/node yet (Note [first cell]) */
   private nodeTypes = false;
   private nodeTypesTimer: NodeJS.Timeout | undefined;
+  /** plt's declaration while it waits to be added to prevDecl (see loadPltTypes) */
+  private pltDecl: string | undefined;
   private watchOptions: WatchOptions | undefined;
   private cachesSaved = false;
   private readonly als = new AsyncLocalStorage<CellContext>();
@@ -440,7 +442,8 @@ export class TsExecutor implements Executor {
         });
       }
     }
-    this.prevDecl = globalDecls(require.resolve(runtimePath), plt ? require.resolve(plotPath) : undefined);
+    this.prevDecl = globalDecls(require.resolve(runtimePath));
+    this.pltDecl = plt ? pltDecl(require.resolve(plotPath)) : undefined;
 
     this.cellRequire = this.makeRequire(cwd);
     Object.defineProperty(this.realGlobal, BRIDGE, {
@@ -489,6 +492,7 @@ export class TsExecutor implements Executor {
    */
   private loadNodeTypes(): boolean {
     this.nodeTypes = true;
+    this.loadPltTypes();
     const options = this.watchOptions;
     if (!options || !this.conv) return false;
     const types = options.types ?? [];
@@ -499,6 +503,34 @@ export class TsExecutor implements Executor {
       // the next cell reports whatever is wrong
     }
     return true;
+  }
+
+  /**
+   * Declares `plt` to the converter. Its types bring vega-lite's (0.5 MB of declarations, about a
+   * quarter of a second to parse), so like Node's they wait for the first cell that names `plt`, a
+   * failed check, or idle time (Note [first cell]); its value is there from the start. Returns
+   * whether anything changed.
+   */
+  private loadPltTypes(): boolean {
+    const decl = this.pltDecl;
+    if (decl === undefined) return false;
+    this.pltDecl = undefined;
+    // A cell may have declared its own plt meanwhile: that one stays.
+    if (!/\bplt\b/.test(this.prevDecl)) this.prevDecl = decl + this.prevDecl;
+    return true;
+  }
+
+  /** Loads every declaration still deferred; returns whether there was any. */
+  private loadDeferredTypes(): boolean {
+    const plt = this.loadPltTypes();
+    const node = !this.nodeTypes && this.loadNodeTypes();
+    return plt || node;
+  }
+
+  /** Loads the declarations a cell (or a completion, an inspection) names before it is checked. */
+  private loadTypesNamedIn(code: string): void {
+    if (this.pltDecl !== undefined && /\bplt\b/.test(code)) this.loadPltTypes();
+    if (!this.nodeTypes && this.conv && NODE_NAMES.test(code)) this.loadNodeTypes();
   }
 
   /**
@@ -781,9 +813,9 @@ export class TsExecutor implements Executor {
     capturing = true;
     lastTranspile = undefined;
     try {
-      if (!this.nodeTypes && this.conv && NODE_NAMES.test(code)) this.loadNodeTypes();
+      this.loadTypesNamedIn(code);
       converted = this.converter().convert(this.prevDecl, code);
-      if (!this.nodeTypes && converted.diagnostics.length > 0 && this.loadNodeTypes()) {
+      if (converted.diagnostics.length > 0 && this.loadDeferredTypes()) {
         // An error counts only when the cell sees every type it will see from now on.
         converted = this.converter().convert(this.prevDecl, code);
       }
@@ -873,6 +905,7 @@ export class TsExecutor implements Executor {
   complete(code: string, cursorPos: number): CompleteOutcome {
     const pos = Math.max(0, Math.min(code.length, cursorPos));
     try {
+      this.loadTypesNamedIn(code);
       const info = this.converter().complete(this.prevDecl, code, pos);
       const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
       const start = info.start;
@@ -896,6 +929,7 @@ export class TsExecutor implements Executor {
     const pos = Math.max(0, Math.min(code.length, cursorPos));
     try {
       const conv = this.converter();
+      this.loadTypesNamedIn(code);
       let info = conv.inspect(this.prevDecl, code, pos);
       if (!info && pos > 0) info = conv.inspect(this.prevDecl, code, pos - 1);
       this.scheduleNodeTypes(false);

@@ -25,12 +25,14 @@ export interface GlobalsHost {
   helpText(value: unknown): string | undefined;
 }
 
-/** The type declarations of the preloaded names, in the converter's `prevDecl` form. */
-export function globalDecls(runtimeIndex: string, plotIndex: string | undefined): string {
+/**
+ * The type declarations of the preloaded names but `plt`, in the converter's `prevDecl` form.
+ * Namespace imports, not `declare const`: cells can then name types too (`let t: torch.Tensor`).
+ * @example globalDecls(require.resolve("torchlab")); // 'import * as torch from "...";\n...'
+ */
+export function globalDecls(runtimeIndex: string): string {
   const lines = [
-    // Namespace imports, not `declare const`: cells can then name types too (`let t: torch.Tensor`).
     `import * as torch from ${JSON.stringify(stripJs(runtimeIndex))};`,
-    plotIndex ? `import * as plt from ${JSON.stringify(stripJs(plotIndex))};` : "",
     `interface DisplayOptions { displayId?: string; update?: boolean; metadata?: Record<string, unknown> }`,
     `interface DisplayFunction {`,
     `  /** Shows a value as display_data: its [Symbol.for("Jupyter.display")]() bundle, a tensor table, or text. */`,
@@ -55,6 +57,14 @@ export function globalDecls(runtimeIndex: string, plotIndex: string | undefined)
     `declare function help(value: unknown): void;`,
   ];
   return lines.filter((l) => l !== "").join("\n") + "\n";
+}
+
+/**
+ * The declaration of `plt`, which the executor adds to `prevDecl` later (see TsExecutor.loadPltTypes).
+ * @example pltDecl(require.resolve("torchlab/plot")); // 'import * as plt from "...";\n'
+ */
+export function pltDecl(plotIndex: string): string {
+  return `import * as plt from ${JSON.stringify(stripJs(plotIndex))};\n`;
 }
 
 function stripJs(p: string): string {
