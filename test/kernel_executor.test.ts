@@ -59,6 +59,25 @@ function recorder(reply = "42"): CellIO & Recorded {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
+/**
+ * Runs `body` (JavaScript, inside an async function with `TsExecutor` and an empty `res` in scope)
+ * in a child process, and returns `res` as the child left it: for what needs a fresh process.
+ */
+function inChild(body: string): Record<string, unknown> {
+  ensureBuilt();
+  const script = `
+    const { TsExecutor } = require(${JSON.stringify(dist)});
+    (async () => {
+      const res = {};
+      ${body}
+      process.stdout.write(JSON.stringify(res));
+      process.exit(0);
+    })();`;
+  const child = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 90_000 });
+  expect(child.stderr).toBe("");
+  return JSON.parse(child.stdout) as Record<string, unknown>;
+}
+
 type Exec = import("../kernel/src/executor").TsExecutor;
 let ex: Exec;
 
@@ -302,15 +321,11 @@ describe("TsExecutor: completion, inspection, is_complete", () => {
 
 describe("TsExecutor in a child process", () => {
   it("SIGINT stops while(true){}, late errors reach their cell, ESM packages import", () => {
-    ensureBuilt();
-    const script = `
-      const { TsExecutor } = require(${JSON.stringify(dist)});
+    const res = inChild(`
       const { spawn } = require("child_process");
       const ex = new TsExecutor();
       const rec = () => { const r = { out: "", err: "" }; r.io = { stream: (n, t) => { r[n === "stdout" ? "out" : "err"] += t; }, display() {}, clearOutput() {}, input: async () => "" }; return r; };
       process.on("SIGINT", () => ex.interrupt());
-      (async () => {
-        const res = {};
         await ex.execute("let keep = 41;", rec().io);
         const a = rec();
         await ex.execute("setTimeout(() => { throw new Error('late throw'); }, 50);\\nsetTimeout(() => Promise.reject(new Error('late reject')), 60);", a.io);
@@ -327,13 +342,7 @@ describe("TsExecutor in a child process", () => {
         res.loopMs = Date.now() - t0;
         const after = await ex.execute("keep + 1", rec().io);
         res.after = after.result && after.result["text/plain"];
-        ex.close();
-        process.stdout.write(JSON.stringify(res));
-        process.exit(0);
-      })();`;
-    const child = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 90_000 });
-    expect(child.stderr).toBe("");
-    const res = JSON.parse(child.stdout);
+        ex.close();`);
     expect(res.lateA).toContain("late throw");
     expect(res.lateA).toContain("late reject");
     expect(res.lateB).toBe("");
@@ -348,13 +357,9 @@ describe("TsExecutor in a child process", () => {
 // is loaded. Each case needs a fresh executor, so they run in a child process.
 describe("TsExecutor: the first cell, before @types/node is loaded", () => {
   it("reports the same errors and results as with Node's types, and loads them while idle", () => {
-    ensureBuilt();
-    const script = `
-      const { TsExecutor } = require(${JSON.stringify(dist)});
-      const io = { stream() {}, display() {}, clearOutput() {}, input: async () => "" };
-      const show = (o) => o.status === "ok" ? (o.result ? o.result["text/plain"] : "") : "error " + o.error.evalue;
-      (async () => {
-        const res = {};
+    const res = inChild(`
+        const io = { stream() {}, display() {}, clearOutput() {}, input: async () => "" };
+        const show = (o) => o.status === "ok" ? (o.result ? o.result["text/plain"] : "") : "error " + o.error.evalue;
         let ex = new TsExecutor();
         // Error.captureStackTrace is declared by @types/node only, and is not one of the names that
         // load Node's types before the check: the check without them fails, the one with them passes.
@@ -390,12 +395,12 @@ describe("TsExecutor: the first cell, before @types/node is loaded", () => {
         await new Promise((r) => setTimeout(r, 1500));
         res.ownPltLater = show(await ex.execute("plt * 2", io));
         ex.close();
-        process.stdout.write(JSON.stringify(res));
-        process.exit(0);
-      })();`;
-    const child = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 90_000 });
-    expect(child.stderr).toBe("");
-    const res = JSON.parse(child.stdout);
+
+        // console is there without Node's types (kernel/types/console)
+        ex = new TsExecutor();
+        res.consoleFirst = show(await ex.execute("console.log('hi');\\nconsole.table([1]);\\n2", io));
+        res.consoleNodeTypes = ex.complete("Error.captureSta", 16).matches.includes("captureStackTrace");
+        ex.close();`);
     expect(res.nodeOnly).toBe("'string'");
     expect(res.nodeOnlyThen).toBe("3");
     expect(res.typeError).toBe("error cell:1:7 - Type 'number' is not assignable to type 'string'.");
@@ -408,5 +413,7 @@ describe("TsExecutor: the first cell, before @types/node is loaded", () => {
     expect(res.pltType).toBe("'function'");
     expect(res.ownPlt).toBe("6");
     expect(res.ownPltLater).toBe("10");
+    expect(res.consoleFirst).toBe("2");
+    expect(res.consoleNodeTypes).toBe(false);
   }, 120_000);
 });

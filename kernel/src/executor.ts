@@ -156,6 +156,8 @@ let lastTranspile: Transpiled | undefined;
 let capturing = false;
 /** The compiler options of the converter's watch program (the executor adds `types` later). */
 let watchOptions: WatchOptions | undefined;
+/** kernel/types/console: `console` without @types/node (a type directive may name a folder by its path) */
+const CONSOLE_TYPES = path.join(__dirname, "..", "..", "..", "kernel", "types", "console");
 type WatchOptions = Record<string, unknown> & { types?: string[] };
 
 /**
@@ -180,7 +182,7 @@ function loadConverter(): { conv: ConverterModule; ts: TsFork } {
       // (jest's, babel's...), and even @types/node alone is 2.3 MB of declarations to parse (about
       // 0.8 s). The executor adds @types/node after the first cell (Note [first cell]). Imports still
       // find their packages' types.
-      watchOptions = { ...(given as WatchOptions), inlineSourceMap: true, sourceMap: false, types: given.types ?? [] };
+      watchOptions = { ...(given as WatchOptions), inlineSourceMap: true, sourceMap: false, types: given.types ?? (fs.existsSync(path.join(CONSOLE_TYPES, "index.d.ts")) ? [CONSOLE_TYPES] : []) };
       args[1] = watchOptions;
     }
     return origHost.apply(ts, args);
@@ -317,10 +319,11 @@ const NODE_TYPES_IDLE_MS = 300;
 /**
  * Names that only @types/node declares (and module names Node provides): a first cell that mentions
  * one is checked with Node's types straight away instead of failing a check without them first.
- * Only a shortcut: Note [first cell] stays right for cells it misses.
+ * Only a shortcut: Note [first cell] stays right for cells it misses. Not `console`: the converter
+ * has kernel/types/console from the start.
  */
 const NODE_NAMES = new RegExp(
-  String.raw`\b(console|process|require|module|exports|Buffer|global|NodeJS|__dirname|__filename|(set|clear)(Timeout|Interval|Immediate)|queueMicrotask|structuredClone|performance|fetch|URL|URLSearchParams|TextEncoder|TextDecoder|AbortController|EventTarget|Blob|atob|btoa)\b` +
+  String.raw`\b(process|require|module|exports|Buffer|global|NodeJS|__dirname|__filename|(set|clear)(Timeout|Interval|Immediate)|queueMicrotask|structuredClone|performance|fetch|URL|URLSearchParams|TextEncoder|TextDecoder|AbortController|EventTarget|Blob|atob|btoa)\b` +
     String.raw`|\bfrom\s*["'](node:|(` + Module.builtinModules.map((m) => m.replace(/[/.]/g, "\\$&")).join("|") + String.raw`)["'/])`,
 );
 
