@@ -85,8 +85,10 @@ describe("a synchronous loop that drops its results", () => {
     }
     // Freed blocks were never returned before the loop yielded: memory rose linearly to
     // 1.5 GiB and the second half peaked at twice the first. Now the collector bounds it
-    // (how high depends on V8's heuristics and on how busy its sweeper thread is).
+    // (how high depends on V8's heuristics and on how busy its sweeper thread is: with another
+    // process busy on the 2 CPUs the second half once peaked at 1.5x the first + 78 MiB).
+    // Linear growth (about 750 then 1500 MiB) still fails both checks.
     expect(Math.max(...peaks)).toBeLessThan(1024 * 1048576);
-    expect(peaks[1]).toBeLessThan(1.5 * peaks[0] + 64 * 1048576);
+    expect(peaks[1]).toBeLessThan(1.5 * peaks[0] + 128 * 1048576);
   });
 });
