@@ -7,11 +7,13 @@
 //             tslab: `1 + 1`, it has no tensor library)
 //   trivial   median round trip of the cell `1` (execute_request sent ->
 //             execute_reply received and iopub back to idle)
+//   first cell after idle: kernel_info at once (as a front end sends it), the
+//             first cell --first-after ms later (default 2000): its round trip
 //   growth    a session of N cells that each declare a new const
 //             (`const v123 = 123 + 1; v123`): the round trip around the
 //             500th cell against the one around the 10th (medians of 11
 //             cells centred on each)
-//   npm run build:ts && node bench/kernel.js [--only=torchlab|tslab] [--trivial=200] [--cells=510] [--startups=3] [--json]
+//   npm run build:ts && node bench/kernel.js [--only=torchlab|tslab] [--trivial=200] [--cells=510] [--startups=3] [--first-after=2000] [--json]
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -30,6 +32,7 @@ const opt = (name, dflt) => {
 const TRIVIAL = Number(opt("trivial", "200"));
 const CELLS = Number(opt("cells", "510"));
 const STARTUPS = Number(opt("startups", "3"));
+const FIRST_AFTER = Number(opt("first-after", "2000"));
 const ONLY = opt("only", "");
 const JSON_OUT = args.includes("--json");
 
@@ -228,6 +231,25 @@ async function benchKernel(name, dir) {
     await stopKernel(k);
   }
 
+  // What a user meets: the front end asks for kernel_info at once, the first cell comes later.
+  const afterIdle = [];
+  for (let s = 0; s < STARTUPS; s++) {
+    const k = await startKernel(name, dir);
+    try {
+      await k.client.request("kernel_info_request", {}, { channel: "shell", replyOnly: true, timeoutMs: 30000 });
+      await sleep(FIRST_AFTER);
+      const t0 = now();
+      const reply = await k.client.execute(spec.firstCell, { replyOnly: true });
+      afterIdle.push(now() - t0);
+      if (reply.reply.content.status !== "ok") throw new Error(`${name}: first cell failed: ${JSON.stringify(reply.reply.content)}`);
+    } catch (e) {
+      e.message += `\n${name} stderr:\n${k.stderr().slice(-3000)}`;
+      await stopKernel(k);
+      throw e;
+    }
+    await stopKernel(k);
+  }
+
   const k = await startKernel(name, dir);
   let phase = "start";
   try {
@@ -278,6 +300,7 @@ async function benchKernel(name, dir) {
       kernel: name,
       startup_ms: median(startups),
       startups_ms: startups.map((x) => +x.toFixed(1)),
+      first_after_idle_ms: median(afterIdle),
       trivial_median_ms: median(trivial),
       trivial_reply_median_ms: median(trivialReply),
       trivial_p90_ms: [...trivial].sort((a, b) => a - b)[Math.floor(trivial.length * 0.9)],
@@ -320,6 +343,7 @@ async function main() {
   }
   const rows = [
     ["startup_ms", "start -> first execute_reply (ms)"],
+    ["first_after_idle_ms", `first cell ${FIRST_AFTER / 1000} s after kernel_info (ms)`],
     ["trivial_median_ms", "cell `1` round trip, median (ms)"],
     ["trivial_reply_median_ms", "cell `1` to execute_reply, median (ms)"],
     ["trivial_p90_ms", "cell `1` round trip, p90 (ms)"],

@@ -457,9 +457,13 @@ export class TsExecutor implements Executor {
     });
   }
 
-  /** Creates the converter now (it takes a few seconds); otherwise the first cell, completion or inspection does. */
+  /**
+   * Creates the converter now, with the preloaded names' declarations in its program (about 0.7 s);
+   * otherwise the first cell, completion or inspection does. Types that Note [first cell] defers
+   * stay deferred.
+   */
   prepare(): void {
-    this.converter();
+    this.converter().convert(this.prevDecl, "");
   }
 
   /** The cells' locals (earlier cells' variables, the preloaded names). */

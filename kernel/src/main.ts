@@ -64,6 +64,15 @@ export async function main(argv: string[]): Promise<KernelServer> {
     throw e;
   }
   await started;
+  // A front end asks for kernel_info at once and sends the first cell when the user runs it: build
+  // the compiler's program meanwhile. A cell that comes sooner waits for it, as it would anyway.
+  setTimeout(() => {
+    try {
+      (executor as { prepare?: () => void } | null)?.prepare?.();
+    } catch {
+      // the first cell reports whatever is wrong
+    }
+  }, 0).unref();
   return server;
 }
 
