@@ -216,38 +216,41 @@ function text(entry) {
 
 async function benchKernel(name, dir) {
   const spec = KERNELS[name];
-  const startups = [];
-  for (let s = 0; s < STARTUPS; s++) {
+  /** Starts a kernel, runs `body` on it (whose error carries the kernel's stderr), stops it. */
+  const withKernel = async (body) => {
     const k = await startKernel(name, dir);
     try {
-      const reply = await k.client.execute(spec.firstCell, { replyOnly: true });
-      startups.push(now() - k.t0);
-      if (reply.reply.content.status !== "ok") throw new Error(`${name}: first cell failed: ${JSON.stringify(reply.reply.content)}`);
+      await body(k);
     } catch (e) {
       e.message += `\n${name} stderr:\n${k.stderr().slice(-3000)}`;
-      await stopKernel(k);
       throw e;
+    } finally {
+      await stopKernel(k);
     }
-    await stopKernel(k);
+  };
+  const firstCell = async (k) => {
+    const reply = await k.client.execute(spec.firstCell, { replyOnly: true });
+    if (reply.reply.content.status !== "ok") throw new Error(`${name}: first cell failed: ${JSON.stringify(reply.reply.content)}`);
+  };
+
+  const startups = [];
+  for (let s = 0; s < STARTUPS; s++) {
+    await withKernel(async (k) => {
+      await firstCell(k);
+      startups.push(now() - k.t0);
+    });
   }
 
   // What a user meets: the front end asks for kernel_info at once, the first cell comes later.
   const afterIdle = [];
   for (let s = 0; s < STARTUPS; s++) {
-    const k = await startKernel(name, dir);
-    try {
+    await withKernel(async (k) => {
       await k.client.request("kernel_info_request", {}, { channel: "shell", replyOnly: true, timeoutMs: 30000 });
       await sleep(FIRST_AFTER);
       const t0 = now();
-      const reply = await k.client.execute(spec.firstCell, { replyOnly: true });
+      await firstCell(k);
       afterIdle.push(now() - t0);
-      if (reply.reply.content.status !== "ok") throw new Error(`${name}: first cell failed: ${JSON.stringify(reply.reply.content)}`);
-    } catch (e) {
-      e.message += `\n${name} stderr:\n${k.stderr().slice(-3000)}`;
-      await stopKernel(k);
-      throw e;
-    }
-    await stopKernel(k);
+    });
   }
 
   const k = await startKernel(name, dir);
